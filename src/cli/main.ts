@@ -1,0 +1,48 @@
+import { TrustError } from '../errors';
+import { EXIT, processIo, type Command, type Io } from './io';
+
+/** Subcommands, loaded on use so `trust-gate status` never pays for the evaluator or analysers. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  'set-phase': { summary: 'set the committed phase by hand (recorded in history)', load: async () => (await import('./set-phase.js')).setPhaseCommand },
+  status: { summary: 'show the committed phase', load: async () => (await import('./status.js')).statusCommand },
+};
+
+/** Registers a subcommand (used by the modules that add commands). */
+export function commandTable(): typeof COMMANDS {
+  return COMMANDS;
+}
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return [
+    'usage: trust-gate <command> [flags]',
+    '',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Exit codes: 0 ok, 1 error, 2 changes (with --detailed-exitcode).',
+    '',
+  ].join('\n');
+}
+
+/** Runs the CLI; returns the exit code. Errors print one line per problem on stderr and exit 1. */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    (name ? io.stdout : io.stderr)(help());
+    return name ? EXIT.ok : EXIT.error;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    io.stderr(`trust-gate: unknown command "${name}"; use one of ${Object.keys(COMMANDS).join(', ')}\n`);
+    return EXIT.error;
+  }
+  try {
+    return await (await entry.load())(rest, io);
+  } catch (e) {
+    if (e instanceof TrustError) {
+      io.stderr(`trust-gate ${name}: error: ${e.message}\n`);
+      return EXIT.error;
+    }
+    throw e;
+  }
+}

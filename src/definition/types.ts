@@ -1,0 +1,148 @@
+import type { Phase, Tier, VaultCapability } from '../phase/table';
+
+/**
+ * A written reason for granting something in the dangerous set. Required, at least 10
+ * characters, and rendered into the synthesized output so reviewers see it.
+ */
+export interface DangerousAccessAcknowledgement {
+  readonly reason: string;
+}
+
+/**
+ * Kubernetes API access in one tier. Namespaced rules become a Role and RoleBinding in each
+ * listed namespace; `clusterScoped` read rules become a ClusterRole and ClusterRoleBinding.
+ */
+export interface KubernetesAccess {
+  /** API groups, `''` for the core group. No `*`. */
+  readonly apiGroups: readonly string[];
+  /** Resources, optionally with a subresource (`deployments/scale`). No `*`. */
+  readonly resources: readonly string[];
+  /**
+   * Verbs. Read tiers allow get/list/watch; remediate get/update/patch/delete; autonomous adds
+   * list/watch/create.
+   * @default the tier's default verbs (get/list/watch for reads, get/patch for writes)
+   */
+  readonly verbs?: readonly string[];
+  /** Object names the rule is limited to. Required in the remediate tier. */
+  readonly resourceNames?: readonly string[];
+  /** Namespaces the rule applies in. Required unless `clusterScoped`. */
+  readonly namespaces?: readonly string[];
+  /**
+   * The resources are cluster-scoped (nodes, namespaces, …): rendered as a ClusterRole.
+   * Only read tiers may declare it.
+   * @default false
+   */
+  readonly clusterScoped?: boolean;
+  /** Escape hatch for the dangerous set (secrets, exec, RBAC writes, …). */
+  readonly dangerous?: DangerousAccessAcknowledgement;
+}
+
+/** A network destination. Exactly one form. */
+export type EgressPeer =
+  /** An IP block, e.g. the API server endpoint `10.0.0.1/32` or a SaaS range. */
+  | { readonly cidr: string; readonly except?: readonly string[] }
+  /** A DNS name. Needs the Cilium flavour: vanilla NetworkPolicy has no FQDN rules. */
+  | { readonly fqdn: string }
+  /** Pods in a namespace (selected by `kubernetes.io/metadata.name`), optionally by labels. */
+  | { readonly namespace: string; readonly podLabels?: Readonly<Record<string, string>> };
+
+/** A port; protocol defaults to TCP as in Kubernetes. */
+export interface EgressPort {
+  readonly port: number;
+  /** @default 'TCP' */
+  readonly protocol?: 'TCP' | 'UDP';
+}
+
+/** One allowed egress destination. */
+export interface EgressRule {
+  /** A short DNS-1123 name for reports and diffs, e.g. `prometheus`, `model-api`. */
+  readonly name: string;
+  readonly to: EgressPeer;
+  readonly ports: readonly EgressPort[];
+}
+
+/** Vault access: an ACL path and capabilities. */
+export interface VaultAccess {
+  /**
+   * A Vault ACL path. `*` only as the last character, `+` only as a whole segment; never under
+   * `sys/`, `auth/` or `identity/` with write capabilities; never bare `*`.
+   */
+  readonly path: string;
+  readonly capabilities: readonly VaultCapability[];
+  readonly dangerous?: DangerousAccessAcknowledgement;
+}
+
+/** AWS IAM access: actions on resources. */
+export interface AwsAccess {
+  /** `service:Action`, validated against the IAM reference. Wildcards only in read tiers and never `*` or `service:*`. */
+  readonly actions: readonly string[];
+  /** ARNs. Write tiers need ARNs, not `*`; the remediate tier needs exact ARNs. */
+  readonly resources: readonly string[];
+  readonly dangerous?: DangerousAccessAcknowledgement;
+}
+
+/** What an agent may touch in one tier; every backend reads the part it knows. */
+export interface TierCapabilities {
+  readonly kubernetes?: readonly KubernetesAccess[];
+  readonly egress?: readonly EgressRule[];
+  readonly vault?: readonly VaultAccess[];
+  readonly aws?: readonly AwsAccess[];
+}
+
+/**
+ * One agent, all phases. The phase decides which tiers are active; the definition never
+ * changes on promotion.
+ *
+ * @example
+ * const agent: AgentDefinition = {
+ *   name: 'incident-responder',
+ *   namespace: 'ops-agents',
+ *   observe: { kubernetes: [{ apiGroups: [''], resources: ['pods'], namespaces: ['shop'] }] },
+ * };
+ */
+export interface AgentDefinition {
+  /** DNS-1123 label; the ServiceAccount, Vault role, IAM role and every object name derive from it. */
+  readonly name: string;
+  /** Namespace the agent runs in. */
+  readonly namespace: string;
+  /**
+   * Labels of the agent's pods (NetworkPolicy selects on them).
+   * @default { 'app.kubernetes.io/name': name }
+   */
+  readonly podLabels?: Readonly<Record<string, string>>;
+  /** Phase ≥ 1: what the agent reads. */
+  readonly observe: TierCapabilities;
+  /** Phase ≥ 2: where recommendations go. */
+  readonly recommend?: TierCapabilities;
+  /** Phase ≥ 3: named writes, each approved by an operator. */
+  readonly remediate?: TierCapabilities;
+  /** Phase 4: wider, namespace-scoped writes. */
+  readonly autonomous?: TierCapabilities;
+  /**
+   * Confidence below which the agent escalates in phase 4 instead of acting.
+   * @default the phase table's value (0.8)
+   */
+  readonly escalationConfidence?: number;
+}
+
+/** A definition with defaults applied; what synthesizers consume. */
+export interface ResolvedDefinition extends AgentDefinition {
+  readonly podLabels: Readonly<Record<string, string>>;
+  readonly escalationConfidence: number;
+}
+
+/** `system:serviceaccount:NS:NAME`, the username Kubernetes authenticates the agent as. */
+export function serviceAccountUsername(def: Pick<AgentDefinition, 'name' | 'namespace'>): string {
+  return `system:serviceaccount:${def.namespace}:${def.name}`;
+}
+
+/** The capabilities of one tier (empty when the definition leaves the tier out). */
+export function tierCapabilities(def: AgentDefinition, tier: Tier): TierCapabilities {
+  return def[tier] ?? {};
+}
+
+/** Everything a backend reads for a phase: each active tier with its capabilities. */
+export type PhaseCapabilities = ReadonlyArray<{ readonly tier: Tier; readonly capabilities: TierCapabilities }>;
+
+/** Re-exported for convenience. */
+export type { Phase, Tier, VaultCapability };

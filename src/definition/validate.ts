@@ -1,0 +1,235 @@
+import { isIP } from 'node:net';
+import { iamAction, iamActionsMatching, type IamActionInfo } from '../aws/catalog';
+import { throwIfProblems, type Problem } from '../errors';
+import { TIERS, TIER_VALUES, type Tier, type TierRules } from '../phase/table';
+import { awsDangers, kubernetesDangers } from './dangerous';
+import { isDnsLabel, isDnsSubdomain, isLabelKey, isLabelValue } from './names';
+import { agentDefinitionSchema } from './schema';
+import type {
+  AgentDefinition,
+  AwsAccess,
+  DangerousAccessAcknowledgement,
+  EgressRule,
+  KubernetesAccess,
+  ResolvedDefinition,
+  VaultAccess,
+} from './types';
+
+/** Shortest accepted `dangerous.reason`. */
+export const MIN_REASON_LENGTH = 10;
+
+type Report = (field: string, message: string, code?: Problem['code']) => void;
+
+/**
+ * Checks a definition and returns every problem found (empty when valid). Each message names
+ * the value, what is allowed and one fix.
+ */
+export function validateDefinition(input: unknown): Problem[] {
+  const parsed = agentDefinitionSchema.safeParse(input);
+  if (!parsed.success) {
+    return parsed.error.issues.map((issue) => ({
+      field: issue.path.map(String).join('.') || '(definition)',
+      message: `${issue.message}; see the AgentDefinition type for the allowed shape`,
+      code: 'GT_DEFINITION_INVALID' as const,
+    }));
+  }
+  const def = input as AgentDefinition;
+  const problems: Problem[] = [];
+  const report: Report = (field, message, code = 'GT_DEFINITION_INVALID') => problems.push({ field, message, code });
+
+  if (!isDnsLabel(def.name)) report('name', `"${def.name}" is not a DNS-1123 label; use lowercase letters, digits and '-', at most 63 characters`);
+  if (def.name.length > 50) report('name', `"${def.name}" is ${def.name.length} characters; at most 50 leave room for derived names such as "<name>-approvals"; shorten it`);
+  if (!isDnsLabel(def.namespace)) report('namespace', `"${def.namespace}" is not a DNS-1123 label; use lowercase letters, digits and '-'`);
+  checkLabels(def.podLabels, 'podLabels', report);
+  const c = def.escalationConfidence;
+  if (c !== undefined && !(c > 0 && c < 1)) report('escalationConfidence', `${c} is outside (0, 1); use a probability such as 0.8`);
+
+  const egressNames = new Set<string>();
+  for (const tier of TIER_VALUES) {
+    const caps = def[tier];
+    if (!caps) continue;
+    const rules = TIERS[tier];
+    caps.kubernetes?.forEach((r, i) => checkKubernetes(r, `${tier}.kubernetes[${i}]`, tier, rules, report));
+    caps.egress?.forEach((r, i) => checkEgress(r, `${tier}.egress[${i}]`, egressNames, report));
+    caps.vault?.forEach((r, i) => checkVault(r, `${tier}.vault[${i}]`, tier, rules, report));
+    caps.aws?.forEach((r, i) => checkAws(r, `${tier}.aws[${i}]`, tier, rules, report));
+  }
+  return problems;
+}
+
+/**
+ * Validates and applies defaults. Throws a TrustError listing every problem.
+ * @param where construct path or file named in the error
+ */
+export function resolveDefinition(input: AgentDefinition, where?: string): ResolvedDefinition {
+  throwIfProblems(validateDefinition(input), where);
+  return {
+    ...input,
+    podLabels: input.podLabels ?? { 'app.kubernetes.io/name': input.name },
+    escalationConfidence: input.escalationConfidence ?? 0.8,
+  };
+}
+
+/** The verbs of a rule after the tier default. */
+export function kubernetesVerbs(rule: KubernetesAccess, tier: Tier): readonly string[] {
+  return rule.verbs ?? TIERS[tier].defaultKubernetesVerbs;
+}
+
+function checkLabels(labels: Readonly<Record<string, string>> | undefined, field: string, report: Report) {
+  for (const [k, v] of Object.entries(labels ?? {})) {
+    if (!isLabelKey(k)) report(`${field}.${k}`, `label key "${k}" is invalid; use [prefix/]name with alphanumerics, '-', '_', '.'`);
+    if (!isLabelValue(v)) report(`${field}.${k}`, `label value "${v}" is invalid; use at most 63 alphanumerics, '-', '_', '.'`);
+  }
+}
+
+function checkAck(ack: DangerousAccessAcknowledgement | undefined, dangers: readonly { id: string; why: string }[], field: string, report: Report) {
+  if (dangers.length > 0 && !ack) {
+    for (const d of dangers) {
+      report(field, `grants "${d.id}" (${d.why}); this is in the dangerous set and is refused by default; remove it, or add dangerous: { reason: '…' } explaining why this agent needs it`, 'GT_DANGEROUS_ACCESS');
+    }
+  }
+  if (ack && ack.reason.trim().length < MIN_REASON_LENGTH) {
+    report(`${field}.dangerous.reason`, `"${ack.reason}" is shorter than ${MIN_REASON_LENGTH} characters; write why this agent needs the access`, 'GT_DANGEROUS_ACCESS');
+  }
+  if (ack && dangers.length === 0) {
+    report(`${field}.dangerous`, `the rule grants nothing in the dangerous set, so the escape hatch is not needed; remove dangerous`);
+  }
+}
+
+function checkKubernetes(rule: KubernetesAccess, field: string, tier: Tier, rules: TierRules, report: Report) {
+  const verbs = rule.verbs ?? rules.defaultKubernetesVerbs;
+  for (const [key, values] of [['apiGroups', rule.apiGroups], ['resources', rule.resources], ['verbs', verbs], ['resourceNames', rule.resourceNames ?? []]] as const) {
+    for (const v of values) {
+      if (v.includes('*')) report(`${field}.${key}`, `"${v}" is a wildcard; wildcards are never granted (a '*' also matches subresources and future kinds); list each ${key === 'verbs' ? 'verb' : 'item'} explicitly`);
+    }
+  }
+  for (const v of verbs) {
+    if (!v.includes('*') && !rules.kubernetesVerbs.includes(v)) {
+      report(`${field}.verbs`, `verb "${v}" is not allowed in the ${tier} tier (allowed: ${rules.kubernetesVerbs.join(', ')}); ${rules.writes === 'none' ? 'move the rule to remediate or autonomous' : 'drop the verb'}`);
+    }
+  }
+  for (const g of rule.apiGroups) if (g !== '' && !g.includes('*') && !isDnsSubdomain(g)) report(`${field}.apiGroups`, `"${g}" is not a valid API group; use '' for core or a DNS name such as "apps"`);
+  for (const r of rule.resources) if (!r.includes('*') && !/^[a-z0-9.-]+(\/[a-z0-9.-]+)?$/.test(r)) report(`${field}.resources`, `"${r}" is not a resource; use the lowercase plural, optionally with a subresource ("deployments/scale")`);
+  for (const n of rule.resourceNames ?? []) if (!n.includes('*') && !isDnsSubdomain(n)) report(`${field}.resourceNames`, `"${n}" is not a DNS-1123 name; use the object's exact name`);
+  if (rules.writes === 'named' && !(rule.resourceNames && rule.resourceNames.length > 0)) {
+    report(`${field}.resourceNames`, `is missing; remediate rules must name the objects they write; add resourceNames: ['…'] or move the rule to autonomous`);
+  }
+  if (rule.clusterScoped) {
+    if (!rules.clusterScoped) report(`${field}.clusterScoped`, `cluster-scoped rules are allowed only in read tiers (observe, recommend), not ${tier}; scope the rule to namespaces`);
+    if (rule.namespaces) report(`${field}.namespaces`, `a cluster-scoped rule takes no namespaces; remove namespaces or clusterScoped`);
+  } else if (!rule.namespaces) {
+    report(`${field}.namespaces`, `is missing; list the namespaces the rule applies in, or set clusterScoped: true for cluster-scoped reads`);
+  }
+  for (const ns of rule.namespaces ?? []) if (!isDnsLabel(ns)) report(`${field}.namespaces`, `"${ns}" is not a DNS-1123 label; use the namespace's exact name`);
+  checkAck(rule.dangerous, kubernetesDangers({ apiGroups: rule.apiGroups, resources: rule.resources, verbs }), field, report);
+}
+
+function isCidr(value: string): boolean {
+  const [ip, bits, extra] = value.split('/');
+  if (!ip || bits === undefined || extra !== undefined || !/^\d+$/.test(bits)) return false;
+  const family = isIP(ip);
+  return family !== 0 && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+function checkEgress(rule: EgressRule, field: string, names: Set<string>, report: Report) {
+  if (!isDnsLabel(rule.name)) report(`${field}.name`, `"${rule.name}" is not a DNS-1123 label; use a short name such as "prometheus"`);
+  if (names.has(rule.name)) report(`${field}.name`, `"${rule.name}" is used by another egress rule; egress names must be unique so diffs can name them`);
+  names.add(rule.name);
+  for (const [i, p] of rule.ports.entries()) {
+    if (!(p.port >= 1 && p.port <= 65535)) report(`${field}.ports[${i}].port`, `${p.port} is not a port; use 1–65535`);
+  }
+  const to = rule.to;
+  if ('cidr' in to) {
+    if (!isCidr(to.cidr)) report(`${field}.to.cidr`, `"${to.cidr}" is not a CIDR; write it as 10.0.0.1/32`);
+    if (to.cidr.endsWith('/0')) report(`${field}.to.cidr`, `"${to.cidr}" is the whole internet; name the destination's own range`);
+    for (const e of to.except ?? []) if (!isCidr(e)) report(`${field}.to.except`, `"${e}" is not a CIDR`);
+  } else if ('fqdn' in to) {
+    if (!isDnsSubdomain(to.fqdn.toLowerCase()) || to.fqdn !== to.fqdn.toLowerCase()) report(`${field}.to.fqdn`, `"${to.fqdn}" is not a lowercase DNS name; wildcards are not supported, name the host`);
+  } else {
+    if (!isDnsLabel(to.namespace)) report(`${field}.to.namespace`, `"${to.namespace}" is not a DNS-1123 label`);
+    checkLabels(to.podLabels, `${field}.to.podLabels`, report);
+  }
+}
+
+const VAULT_PATH = /^[A-Za-z0-9_\-.+/*]+$/;
+const VAULT_FORBIDDEN_WRITES = ['sys/', 'auth/', 'identity/'];
+
+function checkVault(rule: VaultAccess, field: string, tier: Tier, rules: TierRules, report: Report) {
+  const p = rule.path;
+  const f = `${field}.path`;
+  // Character whitelist first: a quote, newline or brace could otherwise close the HCL string and add a rule.
+  if (!VAULT_PATH.test(p)) {
+    report(f, `${JSON.stringify(p)} has characters outside [A-Za-z0-9_-./+*]; quotes, braces, spaces and newlines could change the policy, remove them`, 'GT_VAULT_PATH');
+    return;
+  }
+  if (p.startsWith('/')) report(f, `"${p}" starts with '/'; Vault paths are relative to the root, drop the leading '/'`, 'GT_VAULT_PATH');
+  if (p === '*' || p === '+' || /^[+*]/.test(p)) report(f, `"${p}" matches every mount; start with the mount path, e.g. "secret/data/shop/"`, 'GT_VAULT_PATH');
+  if (p.slice(0, -1).includes('*')) report(f, `"${p}" has '*' before the end; Vault allows a glob only as the last character`, 'GT_VAULT_PATH');
+  if (p.split('/').some((seg) => seg.includes('+') && seg !== '+')) report(f, `"${p}" uses '+' inside a segment; '+' must be a whole segment ("a/+/b")`, 'GT_VAULT_PATH');
+  if (p.split('/').some((seg, i, all) => seg === '' && i < all.length - 1)) report(f, `"${p}" has an empty segment ('//'); remove it`, 'GT_VAULT_PATH');
+  const writes = rule.capabilities.filter((cap) => cap !== 'read' && cap !== 'list');
+  for (const cap of rule.capabilities) {
+    if (!rules.vaultCapabilities.includes(cap)) report(`${field}.capabilities`, `"${cap}" is not allowed in the ${tier} tier (allowed: ${rules.vaultCapabilities.join(', ')}); move the rule to remediate or autonomous`);
+  }
+  if (writes.length > 0) {
+    const under = VAULT_FORBIDDEN_WRITES.find((prefix) => p.startsWith(prefix));
+    if (under) report(f, `"${p}" is under ${under}, where writes change Vault itself (policies, auth, identities); they are never granted, grant read/list only`, 'GT_VAULT_PATH');
+    const globbed = p.includes('*') || p.split('/').includes('+');
+    if (rules.writes === 'named' && globbed) report(f, `"${p}" is a pattern, but remediate writes must name exact paths; list each path`, 'GT_VAULT_PATH');
+    const literal = p.split('/').findIndex((seg) => seg.includes('*') || seg === '+');
+    if (rules.writes === 'namespaced' && literal !== -1 && literal < 2) report(f, `"${p}" writes under a whole mount; keep at least two literal segments before a glob, e.g. "secret/data/shop/*"`, 'GT_VAULT_PATH');
+  }
+}
+
+function expandAction(action: string): IamActionInfo[] {
+  if (/[*?]/.test(action)) return iamActionsMatching(action);
+  const one = iamAction(action);
+  return one ? [one] : [];
+}
+
+function checkAws(rule: AwsAccess, field: string, tier: Tier, rules: TierRules, report: Report) {
+  const expanded: IamActionInfo[] = [];
+  for (const action of rule.actions) {
+    const f = `${field}.actions`;
+    const [service, name] = action.split(':');
+    if (action === '*' || !service || !name || name === '*') {
+      report(f, `"${action}" grants a whole service or everything; list the actions the agent needs`, 'GT_IAM_ACTION');
+      continue;
+    }
+    if (/[*?]/.test(action) && rules.writes !== 'none') {
+      report(f, `"${action}" is a wildcard in the ${tier} tier; write tiers list exact actions`, 'GT_IAM_ACTION');
+      continue;
+    }
+    const infos = expandAction(action);
+    if (infos.length === 0) {
+      report(f, `"${action}" is not an IAM action known to the AWS Service Authorization Reference; check the spelling`, 'GT_IAM_ACTION');
+      continue;
+    }
+    for (const info of infos) {
+      expanded.push(info);
+      const bad = info.accessLevels.filter((l) => !rules.iamAccessLevels.includes(l));
+      if (bad.length > 0) {
+        report(f, `"${info.action}" has access level ${info.accessLevels.join(', ')}; the ${tier} tier allows ${rules.iamAccessLevels.join(', ')}; ${rules.writes === 'none' ? 'move it to remediate or autonomous' : 'permissions management is never granted to an agent'}`, 'GT_IAM_ACTION');
+      }
+      const forbidden = forbiddenAction(info);
+      if (forbidden) report(f, `"${info.action}" ${forbidden}; it is never granted`, 'GT_IAM_ACTION');
+    }
+  }
+  const writes = expanded.some((i) => i.accessLevels.some((l) => l !== 'Read' && l !== 'List'));
+  for (const arn of rule.resources) {
+    const f = `${field}.resources`;
+    if (arn !== '*' && !/^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$/.test(arn)) report(f, `"${arn}" is not an ARN; write arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`);
+    if (writes && arn === '*') report(f, `"*" with write actions lets the agent change every resource; name the ARNs`);
+    else if (writes && rules.writes === 'named' && /[*?]/.test(arn)) report(f, `"${arn}" is a pattern, but remediate writes must name exact ARNs`);
+  }
+  checkAck(rule.dangerous, awsDangers(expanded.map((i) => i.action)), field, report);
+}
+
+function forbiddenAction(info: IamActionInfo): string | undefined {
+  const a = info.action.toLowerCase();
+  if (a === 'iam:passrole') return 'hands the agent any role it can name';
+  if (a.startsWith('sts:assumerole')) return 'lets the agent become another role';
+  if (a.startsWith('iam:') && info.accessLevels.some((l) => l !== 'Read' && l !== 'List')) return 'changes IAM';
+  if (a.startsWith('organizations:') && info.accessLevels.some((l) => l !== 'Read' && l !== 'List')) return 'changes the AWS organization';
+  return undefined;
+}
