@@ -1,0 +1,98 @@
+import {
+  ruleAllows,
+  ruleAllowsNonResource,
+  subjectMatches,
+  type NonResourceRequest,
+  type PolicyRule,
+  type ResourceRequest,
+  type Subject,
+  type UserInfo,
+} from './rbac';
+
+/** Any Kubernetes manifest, as parsed from YAML or taken from `chart.toJson()`. */
+export interface Manifest {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata?: { readonly name?: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
+  readonly [key: string]: unknown;
+}
+
+interface RoleRef {
+  readonly kind: 'Role' | 'ClusterRole';
+  readonly name: string;
+}
+
+/** One binding that reaches a user, with the rules it grants and where. */
+export interface EffectiveBinding {
+  readonly binding: { readonly kind: 'RoleBinding' | 'ClusterRoleBinding'; readonly name: string; readonly namespace: string };
+  readonly role: { readonly kind: 'Role' | 'ClusterRole'; readonly name: string; readonly found: boolean };
+  /** The namespace the rules apply in; `''` for a ClusterRoleBinding (all namespaces and cluster scope). */
+  readonly namespace: string;
+  readonly rules: readonly PolicyRule[];
+  /** The subject that matched. */
+  readonly subject: Subject;
+}
+
+const RBAC = 'rbac.authorization.k8s.io/';
+
+function key(kind: string, namespace: string, name: string): string {
+  return `${kind}/${namespace}/${name}`;
+}
+
+/**
+ * An RBAC authorizer over a set of manifests, the way the API server's RBAC authorizer reads
+ * the objects in etcd: RoleBindings grant in their own namespace only (never cluster-scoped
+ * access), ClusterRoleBindings grant everywhere. Aggregated ClusterRoles are read as their
+ * synthesized `rules` (the aggregation controller's output is not modelled).
+ */
+export class RbacAuthorizer {
+  private readonly roles = new Map<string, readonly PolicyRule[]>();
+  private readonly bindings: Manifest[] = [];
+
+  constructor(manifests: Iterable<Manifest>) {
+    for (const m of manifests) {
+      if (!m.apiVersion?.startsWith(RBAC)) continue;
+      const name = m.metadata?.name ?? '';
+      if (m.kind === 'Role') this.roles.set(key('Role', m.metadata?.namespace ?? '', name), (m['rules'] as PolicyRule[] | undefined) ?? []);
+      else if (m.kind === 'ClusterRole') this.roles.set(key('ClusterRole', '', name), (m['rules'] as PolicyRule[] | undefined) ?? []);
+      else if (m.kind === 'RoleBinding' || m.kind === 'ClusterRoleBinding') this.bindings.push(m);
+    }
+  }
+
+  /** Every binding whose subjects include the user, with the rules it grants. */
+  bindingsFor(user: UserInfo): EffectiveBinding[] {
+    const out: EffectiveBinding[] = [];
+    for (const b of this.bindings) {
+      const kind = b.kind as 'RoleBinding' | 'ClusterRoleBinding';
+      const namespace = kind === 'RoleBinding' ? b.metadata?.namespace ?? '' : '';
+      const subjects = (b['subjects'] as Subject[] | undefined) ?? [];
+      const subject = subjects.find((s) => subjectMatches(s, user, namespace));
+      if (!subject) continue;
+      const ref = b['roleRef'] as RoleRef;
+      // A RoleBinding may reference a Role in its namespace or a ClusterRole; a ClusterRoleBinding only a ClusterRole.
+      const roleKey = ref.kind === 'Role' ? (kind === 'RoleBinding' ? key('Role', namespace, ref.name) : undefined) : key('ClusterRole', '', ref.name);
+      const rules = roleKey ? this.roles.get(roleKey) : undefined;
+      out.push({
+        binding: { kind, name: b.metadata?.name ?? '', namespace },
+        role: { kind: ref.kind, name: ref.name, found: rules !== undefined },
+        namespace,
+        rules: rules ?? [],
+        subject,
+      });
+    }
+    return out;
+  }
+
+  /** Whether the user may make the resource request. */
+  allows(user: UserInfo, req: ResourceRequest): boolean {
+    const ns = req.namespace ?? '';
+    return this.bindingsFor(user).some(
+      (b) => (b.namespace === '' || b.namespace === ns) && b.rules.some((r) => ruleAllows(r, req)),
+    );
+  }
+
+  /** Whether the user may make a non-resource request (only ClusterRoleBindings grant these). */
+  allowsNonResource(user: UserInfo, req: NonResourceRequest): boolean {
+    return this.bindingsFor(user).some((b) => b.namespace === '' && b.rules.some((r) => ruleAllowsNonResource(r, req)));
+  }
+}
