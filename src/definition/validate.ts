@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
 import { iamAction, iamActionsMatching, type IamActionInfo } from '../aws/catalog';
 import { throwIfProblems, type Problem } from '../errors';
-import { TIERS, TIER_VALUES, type Tier, type TierRules } from '../phase/table';
+import { READ_VERBS, TIERS, TIER_VALUES, type Tier, type TierRules } from '../phase/table';
 import { awsDangers, kubernetesDangers } from './dangerous';
-import { isDnsLabel, isDnsSubdomain, isLabelKey, isLabelValue } from './names';
+import { isDnsLabel, isDnsSubdomain, isLabelKey, isLabelValue, objectNames } from './names';
 import { agentDefinitionSchema } from './schema';
 import type {
   AgentDefinition,
@@ -49,7 +49,10 @@ export function validateDefinition(input: unknown): Problem[] {
     const caps = def[tier];
     if (!caps) continue;
     const rules = TIERS[tier];
-    caps.kubernetes?.forEach((r, i) => checkKubernetes(r, `${tier}.kubernetes[${i}]`, tier, rules, report));
+    caps.kubernetes?.forEach((r, i) => {
+      checkKubernetes(r, `${tier}.kubernetes[${i}]`, tier, rules, report);
+      checkOwnObjects(def, r, tier, `${tier}.kubernetes[${i}]`, report);
+    });
     caps.egress?.forEach((r, i) => checkEgress(r, `${tier}.egress[${i}]`, egressNames, report));
     caps.vault?.forEach((r, i) => checkVault(r, `${tier}.vault[${i}]`, tier, rules, report));
     caps.aws?.forEach((r, i) => checkAws(r, `${tier}.aws[${i}]`, tier, rules, report));
@@ -122,6 +125,22 @@ function checkKubernetes(rule: KubernetesAccess, field: string, tier: Tier, rule
   }
   for (const ns of rule.namespaces ?? []) if (!isDnsLabel(ns)) report(`${field}.namespaces`, `"${ns}" is not a DNS-1123 label; use the namespace's exact name`);
   checkAck(rule.dangerous, kubernetesDangers({ apiGroups: rule.apiGroups, resources: rule.resources, verbs }), field, report);
+}
+
+/**
+ * The agent's own namespace holds the objects that steer it: the approvals ConfigMap operators
+ * write and its phase ConfigMap. No rule may let the agent write them, hatch or not.
+ */
+function checkOwnObjects(def: AgentDefinition, rule: KubernetesAccess, tier: Tier, field: string, report: Report) {
+  const writes = kubernetesVerbs(rule, tier).some((v) => !(READ_VERBS as readonly string[]).includes(v));
+  if (!writes || !rule.apiGroups.includes('') || !rule.resources.includes('configmaps')) return;
+  if (!(rule.namespaces ?? []).includes(def.namespace)) return;
+  const names = objectNames(def.name);
+  const own: string[] = [names.approvals, names.phaseConfig];
+  const hits = rule.resourceNames ? rule.resourceNames.filter((n) => own.includes(n)) : own;
+  if (hits.length > 0) {
+    report(`${field}.resourceNames`, `lets the agent write ConfigMap ${hits.map((h) => `"${h}"`).join(' and ')} in its own namespace "${def.namespace}", where operators grant approvals and set its phase; an agent may never write them; list other resourceNames`, 'GT_DANGEROUS_ACCESS');
+  }
 }
 
 function isCidr(value: string): boolean {

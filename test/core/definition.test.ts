@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { resolveDefinition, TrustError, validateDefinition, type AgentDefinition } from '../../src';
+import { incidentResponder } from '../../examples/incident-responder';
+
+const base: AgentDefinition = {
+  name: 'agent',
+  namespace: 'ops',
+  observe: { kubernetes: [{ apiGroups: [''], resources: ['pods'], namespaces: ['shop'] }] },
+};
+
+function problems(def: unknown) {
+  return validateDefinition(def).map((p) => `${p.field}: ${p.message}`);
+}
+
+describe('agent definition', () => {
+  it('accepts the example agent', () => {
+    expect(validateDefinition(incidentResponder)).toEqual([]);
+  });
+
+  it('applies defaults for pod labels and escalation confidence', () => {
+    const resolved = resolveDefinition(base);
+    expect(resolved.podLabels).toEqual({ 'app.kubernetes.io/name': 'agent' });
+    expect(resolved.escalationConfidence).toBe(0.8);
+  });
+
+  it('fails on a name that is not a DNS-1123 label, naming the field, value and fix', () => {
+    expect(problems({ ...base, name: 'Agent_1' })).toEqual([
+      expect.stringMatching(/^name: "Agent_1" is not a DNS-1123 label; use lowercase letters/),
+    ]);
+  });
+
+  it('fails on a name too long for derived names', () => {
+    expect(problems({ ...base, name: 'a'.repeat(51) })).toEqual([expect.stringMatching(/^name: .* 51 characters; at most 50/)]);
+  });
+
+  it('fails on an invalid namespace', () => {
+    expect(problems({ ...base, namespace: 'ops agents' })).toEqual([expect.stringMatching(/^namespace: "ops agents" is not a DNS-1123 label/)]);
+  });
+
+  it('fails on invalid pod labels', () => {
+    expect(problems({ ...base, podLabels: { 'bad key!': 'x', app: 'bad value!' } })).toEqual([
+      expect.stringMatching(/^podLabels.bad key!: label key "bad key!" is invalid/),
+      expect.stringMatching(/^podLabels.app: label value "bad value!" is invalid/),
+    ]);
+  });
+
+  it('fails on an escalation confidence outside (0, 1)', () => {
+    for (const c of [0, 1, 1.5, -0.1]) {
+      expect(problems({ ...base, escalationConfidence: c })).toEqual([expect.stringMatching(/^escalationConfidence: .* is outside \(0, 1\)/)]);
+    }
+  });
+
+  it('fails on unknown fields and wrong types with the field path', () => {
+    expect(problems({ ...base, observe: { kubernetes: [{ apiGroups: [''], resources: 'pods', namespaces: ['shop'] }] } })).toEqual([
+      expect.stringMatching(/^observe\.kubernetes\.0\.resources: /),
+    ]);
+    expect(problems({ ...base, extra: true })).toEqual([expect.stringMatching(/extra/)]);
+  });
+
+  it('fails when a write rule could reach the approvals or phase ConfigMap in the agent namespace', () => {
+    const def = {
+      ...base,
+      autonomous: { kubernetes: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['patch'], namespaces: ['ops'] }] },
+    };
+    expect(problems(def)).toEqual([expect.stringMatching(/ConfigMap "agent-approvals" and "agent-phase" in its own namespace "ops"/)]);
+    const named = { ...base, remediate: { kubernetes: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['patch'], namespaces: ['ops'], resourceNames: ['agent-approvals'] }] } };
+    expect(problems(named)).toEqual([expect.stringMatching(/ConfigMap "agent-approvals" in its own namespace/)]);
+    const other = { ...base, remediate: { kubernetes: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['patch'], namespaces: ['ops'], resourceNames: ['feature-flags'] }] } };
+    expect(problems(other)).toEqual([]);
+  });
+
+  it('throws one TrustError listing every problem', () => {
+    const bad = { ...base, name: 'Bad', namespace: 'Bad' };
+    expect(() => resolveDefinition(bad, 'App/Agent')).toThrowError(TrustError);
+    expect(() => resolveDefinition(bad, 'App/Agent')).toThrowError(/^App\/Agent: 2 problems:\n {2}- name: .*\n {2}- namespace: /);
+  });
+});
