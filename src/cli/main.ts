@@ -5,6 +5,10 @@ import { EXIT, processIo, type Command, type Io } from './io';
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   'set-phase': { summary: 'set the committed phase by hand (recorded in history)', load: async () => (await import('./set-phase.js')).setPhaseCommand },
   status: { summary: 'show the committed phase', load: async () => (await import('./status.js')).statusCommand },
+  evaluate: { summary: 'decide promote / hold / demote from evidence and audit logs (--write commits it)', load: async () => (await import('./evaluate.js')).evaluateCommand },
+  history: { summary: 'show the phase changes recorded in the state file', load: async () => (await import('./history.js')).historyCommand },
+  access: { summary: 'show what an agent can actually do in a synthesized output', load: async () => (await import('./access.js')).accessCommand },
+  diff: { summary: 'show what an agent gains and loses between two synthesized outputs', load: async () => (await import('./diff.js')).diffCommand },
 };
 
 /** Registers a subcommand (used by the modules that add commands). */

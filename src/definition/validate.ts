@@ -191,7 +191,7 @@ function checkVault(rule: VaultAccess, field: string, tier: Tier, rules: TierRul
     if (!rules.vaultCapabilities.includes(cap)) report(`${field}.capabilities`, `"${cap}" is not allowed in the ${tier} tier (allowed: ${rules.vaultCapabilities.join(', ')}); move the rule to remediate or autonomous`);
   }
   if (writes.length > 0) {
-    const under = VAULT_FORBIDDEN_WRITES.find((prefix) => p.startsWith(prefix));
+    const under = VAULT_FORBIDDEN_WRITES.find((prefix) => p.startsWith(prefix) || p === prefix.slice(0, -1));
     if (under) report(f, `"${p}" is under ${under}, where writes change Vault itself (policies, auth, identities); they are never granted, grant read/list only`, 'GT_VAULT_PATH');
     const globbed = p.includes('*') || p.split('/').includes('+');
     if (rules.writes === 'named' && globbed) report(f, `"${p}" is a pattern, but remediate writes must name exact paths; list each path`, 'GT_VAULT_PATH');
@@ -237,6 +237,10 @@ function checkAws(rule: AwsAccess, field: string, tier: Tier, rules: TierRules, 
   const writes = expanded.some((i) => i.accessLevels.some((l) => l !== 'Read' && l !== 'List'));
   for (const arn of rule.resources) {
     const f = `${field}.resources`;
+    if (/\$\{|%\{|["\\\s]/.test(arn)) {
+      report(f, `${JSON.stringify(arn)} contains a quote, backslash, whitespace, "\${" or "%{"; none belong in an ARN and Terraform would evaluate "\${"; remove them`, 'GT_IAM_ACTION');
+      continue;
+    }
     if (arn !== '*' && !/^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$/.test(arn)) report(f, `"${arn}" is not an ARN; write arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`);
     if (writes && arn === '*') report(f, `"*" with write actions lets the agent change every resource; name the ARNs`);
     else if (writes && rules.writes === 'named' && /[*?]/.test(arn)) report(f, `"${arn}" is a pattern, but remediate writes must name exact ARNs`);

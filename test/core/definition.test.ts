@@ -75,3 +75,20 @@ describe('agent definition', () => {
     expect(() => resolveDefinition(bad, 'App/Agent')).toThrowError(/^App\/Agent: 2 problems:\n {2}- name: .*\n {2}- namespace: /);
   });
 });
+
+describe('agent definition, injection and system paths', () => {
+  const aws = (resources: string[]) => ({ ...base, remediate: { aws: [{ actions: ['ecs:UpdateService'], resources }] } });
+
+  it('fails on an ARN carrying a Terraform template or a quote', () => {
+    for (const arn of ['arn:aws:ecs:eu-west-1:111122223333:service/${file("/etc/passwd")}', 'arn:aws:ecs:eu-west-1:111122223333:service/a"b', 'arn:aws:ecs:eu-west-1:111122223333:service/%{x}']) {
+      expect(problems(aws([arn]))).toEqual([expect.stringMatching(/^remediate\.aws\[0\]\.resources: .* contains a quote, backslash, whitespace/)]);
+    }
+  });
+
+  it('fails on writes to a bare sys, auth or identity path', () => {
+    for (const path of ['sys', 'auth', 'identity']) {
+      const def = { ...base, remediate: { vault: [{ path, capabilities: ['update'] }] } };
+      expect(problems(def)).toEqual([expect.stringMatching(new RegExp(`^remediate\\.vault\\[0\\]\\.path: "${path}" is under ${path}/`))]);
+    }
+  });
+});

@@ -31,6 +31,8 @@ export interface EffectiveBinding {
   readonly rules: readonly PolicyRule[];
   /** The subject that matched. */
   readonly subject: Subject;
+  /** The binding object itself, to locate it in the output. */
+  readonly source: Manifest;
 }
 
 const RBAC = 'rbac.authorization.k8s.io/';
@@ -78,6 +80,7 @@ export class RbacAuthorizer {
         namespace,
         rules: rules ?? [],
         subject,
+        source: b,
       });
     }
     return out;

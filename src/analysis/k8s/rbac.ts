@@ -1,7 +1,8 @@
 /**
  * Kubernetes RBAC evaluation, written from the upstream semantics of
- * kubernetes/kubernetes `pkg/apis/rbac/v1/evaluation_helpers.go` and
- * `plugin/pkg/auth/authorizer/rbac/rbac.go` (no code copied).
+ * kubernetes/kubernetes `pkg/apis/rbac/v1/evaluation_helpers.go`,
+ * `plugin/pkg/auth/authorizer/rbac/rbac.go` and `pkg/apis/rbac/validation/policy_comparator.go`
+ * (no code copied). Verbs, groups and resources compare case-sensitively, as upstream does.
  */
 
 /** An RBAC PolicyRule as it appears in a Role or ClusterRole. */
@@ -68,7 +69,7 @@ export function resourceMatches(rule: PolicyRule, resource: string, subresource 
   });
 }
 
-/** No resourceNames matches every name; otherwise the name must be listed (an empty name never is). */
+/** No resourceNames matches every name; otherwise the requested name must be listed. */
 export function resourceNameMatches(rule: PolicyRule, name = ''): boolean {
   const names = rule.resourceNames ?? [];
   if (names.length === 0) return true;
@@ -78,7 +79,7 @@ export function resourceNameMatches(rule: PolicyRule, name = ''): boolean {
 /** `nonResourceURLs` contains `*`, the path, or a `prefix*` the path starts with. */
 export function nonResourceURLMatches(rule: PolicyRule, path: string): boolean {
   return (rule.nonResourceURLs ?? []).some(
-    (u) => u === '*' || u === path || (u.endsWith('*') && path.startsWith(u.slice(0, -1))),
+    (u) => u === '*' || u === path || (u.endsWith('*') && path.startsWith(u.replace(/\*+$/, ''))),
   );
 }
 
@@ -124,4 +125,65 @@ export function subjectMatches(subject: Subject, user: UserInfo, bindingNamespac
     default:
       return false;
   }
+}
+
+/**
+ * Splits a rule into simple rules of one verb and one apiGroup/resource/name (or one verb and one
+ * non-resource URL), so coverage can be checked piece by piece. Unlike upstream's breakdown, names
+ * are split too: a rule on names `a` and `b` is covered by one rule naming `a` and another naming `b`.
+ */
+export function breakdownRule(rule: PolicyRule): PolicyRule[] {
+  const out: PolicyRule[] = [];
+  const names = rule.resourceNames ?? [];
+  for (const group of rule.apiGroups ?? []) {
+    for (const resource of rule.resources ?? []) {
+      for (const verb of rule.verbs) {
+        if (names.length === 0) out.push({ verbs: [verb], apiGroups: [group], resources: [resource] });
+        for (const name of names) out.push({ verbs: [verb], apiGroups: [group], resources: [resource], resourceNames: [name] });
+      }
+    }
+  }
+  for (const url of rule.nonResourceURLs ?? []) {
+    for (const verb of rule.verbs) out.push({ verbs: [verb], nonResourceURLs: [url] });
+  }
+  return out;
+}
+
+function hasAll(owner: readonly string[] | undefined, wanted: readonly string[] | undefined): boolean {
+  return (wanted ?? []).every((w) => (owner ?? []).includes(w));
+}
+
+function resourcesCovered(owner: readonly string[] | undefined, wanted: readonly string[] | undefined): boolean {
+  const own = owner ?? [];
+  if (own.includes('*')) return true;
+  return (wanted ?? []).every((w) => {
+    if (own.includes(w)) return true;
+    const slash = w.indexOf('/');
+    return slash !== -1 && own.includes(`*/${w.slice(slash + 1)}`);
+  });
+}
+
+function urlsCovered(owner: readonly string[] | undefined, wanted: readonly string[] | undefined): boolean {
+  return (wanted ?? []).every((w) => nonResourceURLMatches({ verbs: [], nonResourceURLs: owner ?? [] }, w));
+}
+
+/**
+ * Whether `owner` covers the simple rule `sub` (one produced by breakdownRule): a `*` in the
+ * owner covers any value, an enumeration never covers a `*`, an owner without resourceNames
+ * covers any names, and `*\/sub` covers that subresource of every resource.
+ */
+export function ruleCovers(owner: PolicyRule, sub: PolicyRule): boolean {
+  const verbs = owner.verbs.includes('*') || hasAll(owner.verbs, sub.verbs);
+  const groups = (owner.apiGroups ?? []).includes('*') || hasAll(owner.apiGroups, sub.apiGroups);
+  const names = (owner.resourceNames ?? []).length === 0 || ((sub.resourceNames ?? []).length > 0 && hasAll(owner.resourceNames, sub.resourceNames));
+  return verbs && groups && names && resourcesCovered(owner.resources, sub.resources) && urlsCovered(owner.nonResourceURLs, sub.nonResourceURLs);
+}
+
+/**
+ * Whether the `owner` rules together cover every permission of the `servant` rules, and the
+ * simple rules they miss (the check the API server makes against privilege escalation).
+ */
+export function covers(owner: readonly PolicyRule[], servant: readonly PolicyRule[]): { covered: boolean; uncovered: PolicyRule[] } {
+  const uncovered = servant.flatMap(breakdownRule).filter((sub) => !owner.some((o) => ruleCovers(o, sub)));
+  return { covered: uncovered.length === 0, uncovered };
 }

@@ -1,0 +1,51 @@
+/**
+ * The Terraform half of the example: a cdktf app with one stack, `incident-responder`, holding
+ * the agent's Vault policy and Kubernetes auth role and its IAM role, in the phase the committed
+ * state file names. `npx cdktf synth` (see cdktf.json) writes
+ * cdktf.out/stacks/incident-responder/cdk.tf.json, plain Terraform JSON.
+ *
+ * The app owns what the library never creates: providers and the backend. The local backend
+ * gets a relative path (the repo root, seen from cdktf.out/stacks/<stack>) so the output holds no
+ * absolute path; a real pipeline uses a remote backend instead.
+ */
+import { App, LocalBackend, TerraformStack } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { VaultProvider } from '@cdktf/provider-vault/lib/provider';
+import { join } from 'node:path';
+import { TrustPhasedAgent } from '../src/terraform';
+import { incidentResponder } from './incident-responder';
+
+/** The example's state file, resolved from this file so the app runs from any directory. */
+export const STATE_FILE = join(__dirname, 'trust', 'incident-responder.json');
+
+/** Builds the stack into `app`; tests call this with `Testing.app()`. */
+export function buildStack(app: App, stateFile = STATE_FILE): TerraformStack {
+  const stack = new TerraformStack(app, 'incident-responder');
+  new LocalBackend(stack, { path: '../../../terraform.incident-responder.tfstate' });
+  // Addresses and credentials come from the environment (VAULT_ADDR, VAULT_TOKEN, AWS_*).
+  new VaultProvider(stack, 'Vault', {});
+  new AwsProvider(stack, 'Aws', { region: 'eu-west-1' });
+  new TrustPhasedAgent(stack, 'IncidentResponder', {
+    definition: incidentResponder,
+    stateFile,
+    vault: {
+      authBackendPath: 'kubernetes',
+      controlGroup: { approverGroupNames: ['sre-oncall'] },
+    },
+    aws: {
+      trust: {
+        irsa: {
+          oidcProviderArn: 'arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE',
+          issuerHostPath: 'oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE',
+        },
+      },
+    },
+  });
+  return stack;
+}
+
+if (require.main === module) {
+  const app = new App();
+  buildStack(app);
+  app.synth();
+}

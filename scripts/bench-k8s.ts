@@ -1,0 +1,158 @@
+/**
+ * Benchmark of the Kubernetes half: synthesizes 100 varied agents with TrustPhasedAgent, and the
+ * very same objects written as plain cdk8s ApiObjects (L1), each in its own process so peak RSS
+ * (process.resourceUsage().maxRSS) belongs to one variant. Prints one JSON document on stdout.
+ *
+ *   npx tsx scripts/bench-k8s.ts
+ *
+ * Times are wall-clock milliseconds: `importMs` to load the code, `coldMs` for the first
+ * synthesis (construct + YAML), `warmMedianMs` the median of the next runs. Under tsx the import
+ * time includes transpiling TypeScript; the built library loads faster.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { AgentDefinition } from '../src/definition/types';
+import type { NetworkPolicyFlavour } from '../src/k8s';
+import type { Phase } from '../src/phase/table';
+import { incidentResponder } from '../examples/incident-responder';
+
+const AGENTS = 100;
+const WARM_RUNS = 5;
+
+interface AgentCase {
+  readonly definition: AgentDefinition;
+  readonly phase: Phase;
+  readonly networkPolicy: NetworkPolicyFlavour;
+}
+
+/** 100 agents: ten teams, every phase, both flavours, a growing set of watched namespaces. */
+function cases(): AgentCase[] {
+  return Array.from({ length: AGENTS }, (_, i) => {
+    const cilium = i % 2 === 1;
+    const shops = Array.from({ length: 1 + (i % 5) }, (_, k) => `shop-${(i + k) % 7}`);
+    const definition: AgentDefinition = {
+      ...incidentResponder,
+      name: `agent-${i}`,
+      namespace: `team-${i % 10}`,
+      podLabels: { 'app.kubernetes.io/name': `agent-${i}` },
+      observe: {
+        ...incidentResponder.observe,
+        kubernetes: incidentResponder.observe.kubernetes!.map((r) => (r.namespaces ? { ...r, namespaces: shops } : r)),
+      },
+      recommend: {
+        egress: [cilium
+          ? { name: 'chat-webhook', to: { fqdn: `hooks-${i}.chat.example.com` }, ports: [{ port: 443 }] }
+          : { name: 'chat-webhook', to: { cidr: `198.51.100.${i}/32` }, ports: [{ port: 443 }] }],
+      },
+    };
+    return { definition, phase: ((i % 4) + 1) as Phase, networkPolicy: cilium ? 'cilium' : 'kubernetes' };
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Times `synth` cold and warm, in this process. */
+function measure(importMs: number, synth: () => string): Record<string, number | string> {
+  const t0 = performance.now();
+  const yaml = synth();
+  const coldMs = performance.now() - t0;
+  const warm = Array.from({ length: WARM_RUNS }, () => {
+    const t = performance.now();
+    synth();
+    return performance.now() - t;
+  });
+  return {
+    importMs: round(importMs),
+    coldMs: round(coldMs),
+    warmMedianMs: round(median(warm)),
+    maxRssMiB: round(process.resourceUsage().maxRSS / 1024),
+    yamlBytes: Buffer.byteLength(yaml),
+    yamlSha256: createHash('sha256').update(yaml).digest('hex'),
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+/** Child: TrustPhasedAgent. */
+function runLibrary(): Record<string, number | string> {
+  const t0 = performance.now();
+  const { App, Chart } = require('cdk8s') as typeof import('cdk8s');
+  const { TrustPhasedAgent } = require('../src/k8s') as typeof import('../src/k8s');
+  const importMs = performance.now() - t0;
+  const all = cases();
+  return measure(importMs, () => {
+    const app = new App();
+    const chart = new Chart(app, 'bench');
+    all.forEach((c, i) => new TrustPhasedAgent(chart, `Agent${i}`, c));
+    return app.synthYaml();
+  });
+}
+
+/** Child: the same manifests as plain ApiObjects. */
+function runPlain(manifestsFile: string): Record<string, number | string> {
+  const t0 = performance.now();
+  const { ApiObject, App, Chart } = require('cdk8s') as typeof import('cdk8s');
+  const importMs = performance.now() - t0;
+  const manifests = JSON.parse(readFileSync(manifestsFile, 'utf8')) as Array<{ apiVersion: string; kind: string }>;
+  return measure(importMs, () => {
+    const app = new App();
+    const chart = new Chart(app, 'bench');
+    manifests.forEach((m, i) => new ApiObject(chart, `Object${i}`, m));
+    return app.synthYaml();
+  });
+}
+
+interface Measurement {
+  readonly importMs: number;
+  readonly coldMs: number;
+  readonly warmMedianMs: number;
+  readonly maxRssMiB: number;
+  readonly yamlBytes: number;
+  readonly yamlSha256: string;
+}
+
+function child(args: string[]): Measurement {
+  const out = execFileSync(process.execPath, [...process.execArgv, __filename, ...args], { encoding: 'utf8' });
+  return JSON.parse(out) as Measurement;
+}
+
+/** Parent: writes the library's manifests for the plain variant, runs both children, compares. */
+function main(): void {
+  const { App, Chart } = require('cdk8s') as typeof import('cdk8s');
+  const { TrustPhasedAgent } = require('../src/k8s') as typeof import('../src/k8s');
+  const app = new App();
+  const chart = new Chart(app, 'bench');
+  cases().forEach((c, i) => new TrustPhasedAgent(chart, `Agent${i}`, c));
+  const manifests = chart.toJson();
+  const file = join(mkdtempSync(join(tmpdir(), 'gt-bench-')), 'manifests.json');
+  writeFileSync(file, JSON.stringify(manifests));
+
+  const library = child(['library']);
+  const plainL1 = child(['plain', file]);
+  process.stdout.write(JSON.stringify({
+    agents: AGENTS,
+    objects: manifests.length,
+    node: process.version,
+    library,
+    plainL1,
+    sameYaml: library.yamlSha256 === plainL1.yamlSha256,
+    overhead: {
+      warmSynth: round(library.warmMedianMs / plainL1.warmMedianMs),
+      maxRss: round(library.maxRssMiB / plainL1.maxRssMiB),
+    },
+  }, null, 2) + '\n');
+}
+
+const [mode, arg] = process.argv.slice(2);
+if (mode === 'library') process.stdout.write(JSON.stringify(runLibrary()));
+else if (mode === 'plain') process.stdout.write(JSON.stringify(runPlain(arg!)));
+else main();

@@ -1,0 +1,161 @@
+/**
+ * The effective-access report: for each agent in a synthesized output, what it can actually do
+ * in Kubernetes, on the network, in Vault and in AWS, evaluated with each control's semantics.
+ */
+import { LABELS } from '../definition/names';
+import { PHASES, isPhase } from '../phase/table';
+import { kubernetesAccess } from './k8s/access';
+import type { Manifest } from './k8s/authorizer';
+import { egressAccess } from './k8s/egress';
+import { ANY, formatAgentRef, type AccessModel, type AgentRef } from './model';
+import { compare, type SynthOutput } from './read';
+import { awsAccess } from './terraform/aws';
+import { vaultAccess } from './terraform/vault';
+import { TerraformIndex, stringList } from './terraform/resources';
+
+function phaseOf(manifests: readonly Manifest[], index: TerraformIndex, agent: AgentRef): number | null {
+  const labelled = manifests.find((m) => m.kind === 'ServiceAccount' && m.metadata?.name === agent.name && m.metadata?.namespace === agent.namespace);
+  const fromLabel = labelled?.metadata?.labels?.[LABELS.phase];
+  const fromTag = index.ofType('aws_iam_role')
+    .map(({ resource }) => resource.config['tags'] as Record<string, string> | undefined)
+    .find((tags) => tags?.[LABELS.agent] === agent.name)?.[LABELS.phase];
+  const value = Number(fromLabel ?? fromTag);
+  return isPhase(value) ? value : null;
+}
+
+/**
+ * Agents in an output: ServiceAccounts labelled `graduated-trust.dev/agent`; failing that every
+ * ServiceAccount; failing that (Terraform only) the single ServiceAccount each Vault role binds.
+ */
+export function detectAgents(output: SynthOutput): AgentRef[] {
+  const accounts = output.manifests.map((m) => m.manifest).filter((m) => m.kind === 'ServiceAccount' && m.metadata?.name);
+  const labelled = accounts.filter((m) => m.metadata?.labels?.[LABELS.agent]);
+  let refs = (labelled.length > 0 ? labelled : accounts).map((m) => ({ namespace: m.metadata?.namespace ?? 'default', name: m.metadata!.name! }));
+  if (refs.length === 0) {
+    refs = new TerraformIndex(output.stacks).ofType('vault_kubernetes_auth_backend_role').flatMap(({ resource }) => {
+      const names = stringList(resource.config['bound_service_account_names']);
+      const namespaces = stringList(resource.config['bound_service_account_namespaces']);
+      return names.length === 1 && namespaces.length === 1 && !names[0]!.includes('*') && !namespaces[0]!.includes('*') ? [{ namespace: namespaces[0]!, name: names[0]! }] : [];
+    });
+  }
+  const unique = new Map(refs.map((r) => [formatAgentRef(r), r]));
+  return [...unique.keys()].sort(compare).map((k) => unique.get(k)!);
+}
+
+/**
+ * The effective access of one agent in an output.
+ *
+ * @example
+ * const model = accessOf(readSynthOutput('dist'), { namespace: 'ops-agents', name: 'incident-responder' });
+ */
+export function accessOf(output: SynthOutput, agent: AgentRef): AccessModel {
+  const manifests = output.manifests.map((m) => m.manifest);
+  const index = new TerraformIndex(output.stacks);
+  return {
+    agent: formatAgentRef(agent),
+    phase: phaseOf(manifests, index, agent),
+    kubernetes: kubernetesAccess(manifests, agent),
+    egress: manifests.length > 0 ? egressAccess(manifests, agent) : { isolated: true, destinations: {} },
+    vault: vaultAccess(index, agent),
+    aws: awsAccess(index, agent),
+  };
+}
+
+/** Access models of `agent`, or of every detected agent when it is omitted. */
+export function accessModels(output: SynthOutput, agent?: AgentRef): AccessModel[] {
+  return (agent ? [agent] : detectAgents(output)).map((a) => accessOf(output, a));
+}
+
+function phaseText(phase: number | null): string {
+  return phase !== null && isPhase(phase) ? `phase ${phase} (${PHASES[phase].name})` : 'phase not recorded';
+}
+
+function seconds(v: number | null): string {
+  return v === null ? 'unset' : `${v}s`;
+}
+
+function namesText(names: readonly string[]): string {
+  return names.length === 1 && names[0] === ANY ? '' : ` ${names.map((n) => `"${n}"`).join(', ')}`;
+}
+
+/** The report as lines with two-space indentation per level. */
+function reportLines(m: AccessModel): string[] {
+  const out = [`${m.agent}: ${phaseText(m.phase)}`, '  kubernetes:'];
+  const scopes = Object.entries(m.kubernetes.scopes);
+  if (scopes.length === 0) out.push('    (no access)');
+  for (const [scope, resources] of scopes) {
+    out.push(`    ${scope === ANY ? 'cluster-wide' : `namespace ${scope}`}:`);
+    for (const [key, access] of Object.entries(resources)) {
+      const verbs = Object.entries(access.verbs).map(([verb, names]) => `${verb}${namesText(names)}`);
+      out.push(`      ${key}: ${verbs.join('; ')}`);
+    }
+  }
+  for (const [url, verbs] of Object.entries(m.kubernetes.nonResourceURLs)) out.push(`    non-resource ${url}: ${verbs.join(', ')}`);
+  for (const d of m.kubernetes.dangerous) out.push(`    ! dangerous: ${d.grant} (${d.id}: ${d.why})`);
+  for (const b of m.kubernetes.bindings) out.push(`    via ${b.binding} → ${b.role} (${b.subject})${b.resolved ? '' : ' [role not in output: access unknown]'}`);
+  out.push(`  egress${m.egress.isolated ? '' : ' (not isolated: every destination)'}:`);
+  const destinations = Object.entries(m.egress.destinations);
+  if (destinations.length === 0) out.push('    (none)');
+  for (const [d, ports] of destinations) out.push(`    ${d === ANY ? 'anywhere' : d}: ${ports.join(', ')}`);
+  out.push('  vault:');
+  const roles = Object.entries(m.vault.roles);
+  if (roles.length === 0) out.push('    (no role)');
+  for (const [role, r] of roles) out.push(`    role ${role} (auth/${r.backend}): policies ${r.policies.join(', ') || 'none'}; token_ttl ${seconds(r.tokenTtlSeconds)}, token_max_ttl ${seconds(r.tokenMaxTtlSeconds)}`);
+  for (const [path, caps] of Object.entries(m.vault.paths)) out.push(`    ${path}: ${caps.join(', ')}`);
+  for (const p of m.vault.unresolved) out.push(`    ! policy ${p} is not in the output: access unknown`);
+  out.push('  aws:');
+  const awsRoles = Object.entries(m.aws.roles);
+  if (awsRoles.length === 0) out.push('    (no role)');
+  for (const [role, r] of awsRoles) {
+    out.push(`    role ${role}: boundary ${r.permissionsBoundary ?? 'none'}; max_session_duration ${seconds(r.maxSessionDurationSeconds)}`);
+    for (const who of r.assumableBy) out.push(`      assumable by ${who}`);
+    for (const [level, actions] of Object.entries(r.actions)) {
+      out.push(`      ${level}:`);
+      for (const [action, resources] of Object.entries(actions)) out.push(`        ${action} on ${resources.join(', ')}`);
+    }
+    for (const d of r.dangerous) out.push(`      ! dangerous: ${d.grant} (${d.id}: ${d.why})`);
+    for (const p of r.unresolved) out.push(`      ! ${p} is not in the output: access unknown`);
+  }
+  return out;
+}
+
+/** Plain text: one indented block per agent. */
+export function formatAccessText(models: readonly AccessModel[]): string {
+  return models.length === 0 ? 'no agents found\n' : models.map((m) => reportLines(m).join('\n') + '\n').join('\n');
+}
+
+/** JSON: the models as they are (stable and sorted). */
+export function formatAccessJson(models: readonly AccessModel[]): string {
+  return JSON.stringify(models, null, 2) + '\n';
+}
+
+/** Markdown: one section per agent with tables per backend. */
+export function formatAccessMarkdown(models: readonly AccessModel[]): string {
+  if (models.length === 0) return 'No agents found.\n';
+  const out: string[] = [];
+  for (const m of models) {
+    out.push(`### Effective access: \`${m.agent}\`, ${phaseText(m.phase)}`, '', '#### Kubernetes API', '', '| Scope | Resource | Verbs (names) |', '| --- | --- | --- |');
+    for (const [scope, resources] of Object.entries(m.kubernetes.scopes)) {
+      for (const [key, access] of Object.entries(resources)) {
+        const verbs = Object.entries(access.verbs).map(([verb, names]) => `${verb}${namesText(names)}`).join('; ');
+        out.push(`| ${scope === ANY ? 'cluster-wide' : scope} | \`${key}\` | ${verbs} |`);
+      }
+    }
+    for (const d of m.kubernetes.dangerous) out.push('', `> [!WARNING]\n> dangerous: \`${d.grant}\` (${d.id}: ${d.why})`);
+    out.push('', '#### Network egress', '');
+    if (!m.egress.isolated) out.push('Not isolated: every destination is reachable.');
+    for (const [d, ports] of Object.entries(m.egress.destinations)) out.push(`- ${d === ANY ? 'anywhere' : `\`${d}\``}: ${ports.join(', ')}`);
+    out.push('', '#### Vault', '');
+    for (const [role, r] of Object.entries(m.vault.roles)) out.push(`- role \`${role}\`: token_ttl ${seconds(r.tokenTtlSeconds)}, token_max_ttl ${seconds(r.tokenMaxTtlSeconds)}`);
+    for (const [path, caps] of Object.entries(m.vault.paths)) out.push(`- \`${path}\`: ${caps.join(', ')}`);
+    out.push('', '#### AWS IAM', '');
+    for (const [role, r] of Object.entries(m.aws.roles)) {
+      out.push(`- role \`${role}\`: boundary ${r.permissionsBoundary ?? 'none'}, max_session_duration ${seconds(r.maxSessionDurationSeconds)}; assumable by ${r.assumableBy.join('; ')}`);
+      for (const [level, actions] of Object.entries(r.actions)) {
+        for (const [action, resources] of Object.entries(actions)) out.push(`  - ${level}: \`${action}\` on ${resources.map((x) => `\`${x}\``).join(', ')}`);
+      }
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,110 @@
+/** Guard rules for AWS IAM: roles the agent can assume, their policies, boundary and session length. */
+import type { PolicyDocument } from '../../../aws/policy';
+import { permissionPolicy } from '../../../aws/policy';
+import { phaseLabel } from '../../../phase/table';
+import { expandAction, iamAllows, awsRoleGrants, type Statement } from '../../terraform/aws';
+import type { GuardContext } from '../context';
+import type { GuardRule, RuleHit } from '../types';
+import { listed } from './kubernetes';
+
+function ceilingStatements(ctx: GuardContext): Statement[] {
+  const doc: PolicyDocument | undefined = permissionPolicy(ctx.definition, ctx.phase);
+  if (!doc) return [];
+  return (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]) as Statement[];
+}
+
+function list(v: unknown): string[] {
+  return typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+function aboveCeiling(ctx: GuardContext): RuleHit[] {
+  const ceiling = ceilingStatements(ctx);
+  return awsRoleGrants(ctx.terraform, ctx.agent).flatMap((g) => {
+    const boundary = g.boundary ?? undefined;
+    return g.policies.flatMap((p) => {
+      const extra: string[] = [];
+      for (const s of (p.statements ?? []).filter((st) => st.Effect === 'Allow')) {
+        if (s.Action === undefined) {
+          extra.push(`NotAction ${list(s.NotAction).join(',')}`);
+          continue;
+        }
+        for (const { action } of list(s.Action).flatMap(expandAction)) {
+          for (const resource of list(s.Resource ?? '*')) {
+            if (iamAllows([s], boundary, action, resource) && !iamAllows(ceiling, undefined, action, resource)) extra.push(`${action} on ${resource}`);
+          }
+        }
+      }
+      if (extra.length === 0) return [];
+      return [{ what: `IAM policy ${p.name} on role "${g.name}" (assumable by the agent) allows ${listed([...new Set(extra)])}${boundary ? ' within its boundary' : ''}, above the ${phaseLabel(ctx.phase)} ceiling`, where: p.where }];
+    });
+  });
+}
+
+function noBoundary(ctx: GuardContext): RuleHit[] {
+  return awsRoleGrants(ctx.terraform, ctx.agent)
+    .filter((g) => g.boundary === undefined)
+    .map((g) => ({ what: `IAM role "${g.name}" (assumable by the agent) has no permissions boundary`, where: g.role.where }));
+}
+
+function session(ctx: GuardContext): RuleHit[] {
+  return awsRoleGrants(ctx.terraform, ctx.agent)
+    .filter((g) => (g.maxSessionDurationSeconds ?? 3600) > ctx.ceiling.iamMaxSessionDurationSeconds)
+    .map((g) => ({ what: `IAM role "${g.name}": max_session_duration ${g.maxSessionDurationSeconds}s exceeds the ${phaseLabel(ctx.phase)} ceiling of ${ctx.ceiling.iamMaxSessionDurationSeconds}s`, where: g.role.where }));
+}
+
+function unresolved(ctx: GuardContext): RuleHit[] {
+  return awsRoleGrants(ctx.terraform, ctx.agent).flatMap((g) => [
+    ...g.policies.filter((p) => !p.statements).map((p) => ({ what: `IAM role "${g.name}" has policy ${p.name} attached, whose document is not in the output, so its access cannot be checked`, where: p.where })),
+    ...(g.boundary === null ? [{ what: `IAM role "${g.name}" has boundary ${g.boundaryName}, whose document is not in the output, so the ceiling cannot be checked`, where: g.role.where }] : []),
+  ]);
+}
+
+function admitsOthers(ctx: GuardContext): RuleHit[] {
+  return awsRoleGrants(ctx.terraform, ctx.agent)
+    .filter((g) => g.admitsOthers.length > 0)
+    .map((g) => ({ what: `IAM role "${g.name}" can also be assumed by ${listed(g.admitsOthers)}`, where: g.role.where }));
+}
+
+/** The IAM rules. */
+export const IAM_RULES: readonly GuardRule[] = [
+  {
+    id: 'GT-IAM-001',
+    level: 'error',
+    checks: 'No identity policy on a role the agent can assume allows, within the role\'s boundary, an action or resource its phase does not allow.',
+    why: 'Every policy on the role adds to what the agent can do; a second policy on its role, or a widened boundary, raises the blast radius in AWS.',
+    fix: 'Remove the policy or statement, or declare the access in the agent definition so it follows the phase.',
+    check: aboveCeiling,
+  },
+  {
+    id: 'GT-IAM-002',
+    level: 'error',
+    checks: 'Every role the agent can assume has a permissions boundary.',
+    why: 'The boundary holds the agent\'s declared maximum, so a hand-edited policy still cannot exceed it.',
+    fix: 'Keep the boundary TrustPhasedAgent renders, or pass permissionsBoundaryArn.',
+    check: noBoundary,
+  },
+  {
+    id: 'GT-IAM-003',
+    level: 'error',
+    checks: 'max_session_duration of every role the agent can assume is within the phase table\'s ceiling.',
+    why: 'Longer sessions keep credentials alive after a demotion; the phase decides how long they may live.',
+    fix: 'Lower max_session_duration to the phase ceiling or below.',
+    check: session,
+  },
+  {
+    id: 'GT-IAM-004',
+    level: 'error',
+    checks: 'Every policy (and boundary) on a role the agent can assume has its document in the output.',
+    why: 'A managed policy attached by ARN (for example an AWS-managed one) grants access nobody can review here.',
+    fix: 'Replace it with a literal policy in the app, or detach it.',
+    check: unresolved,
+  },
+  {
+    id: 'GT-IAM-005',
+    level: 'warning',
+    checks: 'Roles the agent can assume trust only the agent\'s ServiceAccount.',
+    why: 'Other principals in the trust policy obtain the agent\'s AWS access.',
+    fix: 'Limit the trust policy to the agent\'s ServiceAccount (IRSA sub, or Pod Identity session tags), or suppress with the reason.',
+    check: admitsOthers,
+  },
+];

@@ -1,0 +1,100 @@
+/** Guard rules for the agent pods' network policies. */
+import { phaseLabel } from '../../../phase/table';
+import { agentPodLabels, grantPeerLabel, grantPortLabels } from '../../k8s/egress';
+import { egressGrants, selectorMatches, type LabelSelector } from '../../k8s/netpol';
+import type { Manifest } from '../../k8s/authorizer';
+import type { GuardContext } from '../context';
+import type { GuardRule, RuleHit } from '../types';
+import { listed } from './kubernetes';
+
+function manifests(ctx: GuardContext): Manifest[] {
+  return ctx.output.manifests.map((m) => m.manifest);
+}
+
+function pod(ctx: GuardContext) {
+  const labels = ctx.definition.podLabels ?? agentPodLabels(manifests(ctx), ctx.agent);
+  return { namespace: ctx.agent.namespace, labels };
+}
+
+function notIsolated(ctx: GuardContext): RuleHit[] {
+  const all = manifests(ctx);
+  if (!all.some((m) => m.kind === 'ServiceAccount' && m.metadata?.name === ctx.agent.name && m.metadata?.namespace === ctx.agent.namespace)) return [];
+  if (egressGrants(all, pod(ctx)).isolated) return [];
+  const sa = all.find((m) => m.kind === 'ServiceAccount' && m.metadata?.name === ctx.agent.name)!;
+  return [{ what: `no NetworkPolicy or CiliumNetworkPolicy isolates the egress of the agent's pods (${Object.entries(pod(ctx).labels).map(([k, v]) => `${k}=${v}`).join(',')} in ${ctx.agent.namespace}), so they may reach any destination`, where: ctx.where(sa) }];
+}
+
+function wideEgress(ctx: GuardContext): RuleHit[] {
+  const all = manifests(ctx);
+  const { isolated, grants } = egressGrants(all, pod(ctx));
+  if (!isolated) return [];
+  const byPolicy = new Map<string, string[]>();
+  for (const g of grants) {
+    const dest = grantPeerLabel(g.to);
+    const allowed = ctx.ceiling.egress.get(dest);
+    const extra = grantPortLabels(g.ports).filter((p) => !allowed?.has(p)).map((p) => `${dest === '*' ? 'anywhere' : dest} ${p}`);
+    if (extra.length === 0) continue;
+    const key = `${g.policy.kind}\u0000${g.policy.namespace}\u0000${g.policy.name}`;
+    byPolicy.set(key, [...(byPolicy.get(key) ?? []), ...extra]);
+  }
+  return [...byPolicy].map(([key, extra]) => {
+    const [kind, namespace, name] = key.split('\u0000') as [string, string, string];
+    const source = all.find((m) => m.kind === kind && m.metadata?.name === name && (m.metadata?.namespace ?? '') === namespace);
+    return {
+      what: `${kind} ${namespace ? `${namespace}/` : ''}${name} selects the agent's pods and allows egress to ${listed([...new Set(extra)])}, above the ${phaseLabel(ctx.phase)} ceiling`,
+      where: source ? ctx.where(source) : `${kind} ${namespace}/${name}`,
+    };
+  });
+}
+
+function selects(m: Manifest, ctx: GuardContext, labels: Readonly<Record<string, string>>): boolean {
+  const spec = (m['spec'] ?? {}) as { podSelector?: LabelSelector; endpointSelector?: LabelSelector };
+  if (m.kind === 'NetworkPolicy') return (m.metadata?.namespace ?? '') === ctx.agent.namespace && selectorMatches(spec.podSelector ?? {}, labels);
+  if (m.kind === 'CiliumNetworkPolicy') return (m.metadata?.namespace ?? '') === ctx.agent.namespace && selectorMatches(spec.endpointSelector ?? {}, labels);
+  return m.kind === 'CiliumClusterwideNetworkPolicy' && selectorMatches(spec.endpointSelector ?? {}, labels);
+}
+
+function opensIngress(m: Manifest): boolean {
+  const spec = (m['spec'] ?? {}) as { ingress?: Array<Record<string, unknown>> };
+  return (spec.ingress ?? []).some((rule) => {
+    const peers = Object.entries(rule).filter(([k]) => k === 'from' || k.startsWith('from'));
+    // An empty rule (no peers at all) allows everything; a peer list that is empty selects nothing.
+    if (peers.length === 0) return true;
+    return peers.some(([, v]) => !Array.isArray(v) || v.length > 0);
+  });
+}
+
+function ingress(ctx: GuardContext): RuleHit[] {
+  const labels = pod(ctx).labels;
+  return manifests(ctx)
+    .filter((m) => selects(m, ctx, labels) && opensIngress(m))
+    .map((m) => ({ what: `${m.kind} ${m.metadata?.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata?.name ?? ''} allows ingress to the agent's pods`, where: ctx.where(m) }));
+}
+
+/** The network rules. */
+export const NETWORK_RULES: readonly GuardRule[] = [
+  {
+    id: 'GT-NET-001',
+    level: 'error',
+    checks: 'The agent\'s pods are isolated for egress by a NetworkPolicy or CiliumNetworkPolicy.',
+    why: 'Without an egress policy selecting them the pods reach every destination, including where a shadow agent\'s output must never go.',
+    fix: 'Keep the NetworkPolicy TrustPhasedAgent renders, and keep its pod selector equal to the agent\'s podLabels.',
+    check: notIsolated,
+  },
+  {
+    id: 'GT-NET-002',
+    level: 'error',
+    checks: 'No NetworkPolicy or Cilium policy selecting the agent\'s pods allows egress beyond DNS and the egress of the phase\'s active tiers.',
+    why: 'Policies add up: any policy that selects the pods widens where they can send data, whoever wrote it.',
+    fix: 'Narrow the policy\'s pod selector so it does not select the agent, or declare the destination in the agent definition\'s egress.',
+    check: wideEgress,
+  },
+  {
+    id: 'GT-NET-003',
+    level: 'warning',
+    checks: 'No policy selecting the agent\'s pods allows ingress to them.',
+    why: 'The agent needs no inbound connections; an open port lets other workloads feed it input or reach its credentials.',
+    fix: 'Remove the ingress rule or narrow its selector, or suppress with the reason (e.g. a metrics scraper).',
+    check: ingress,
+  },
+];

@@ -1,0 +1,80 @@
+/**
+ * Types of the guard: cdk-nag-style rules over everything an app synthesized, the agent's
+ * definition and its phase.
+ */
+import type { AgentDefinition } from '../../definition/types';
+import type { Phase } from '../../phase/table';
+import type { SynthOutput } from '../read';
+import type { GuardContext } from './context';
+
+/** `error`: above the phase ceiling, never suppressible. `warning`: suppressible with a written reason. */
+export type FindingLevel = 'error' | 'warning';
+
+/** One finding: what is wrong, where, why it matters and how to fix it. */
+export interface Finding {
+  /** Stable rule ID, e.g. `GT-K8S-001`. */
+  readonly ruleId: string;
+  readonly level: FindingLevel;
+  /** What was found, naming the grant and the object. */
+  readonly what: string;
+  /** Construct path (cdk8s object path or cdktf `//.metadata.path`), or `FILE:LINE` when read from files. */
+  readonly where: string;
+  readonly why: string;
+  readonly fix: string;
+  /** Present when a suppression with a written reason silenced this warning. */
+  readonly suppressed?: { readonly reason: string };
+}
+
+/** What a rule reports; the rule adds its ID, level, why and fix. */
+export interface RuleHit {
+  readonly what: string;
+  readonly where: string;
+}
+
+/** A guard rule: a pure function from the context to hits, with stable metadata. */
+export interface GuardRule {
+  /** `GT-<AREA>-<NNN>`; never reused or renumbered. */
+  readonly id: string;
+  readonly level: FindingLevel;
+  /** One line: what the rule checks. */
+  readonly checks: string;
+  readonly why: string;
+  readonly fix: string;
+  readonly check: (ctx: GuardContext) => RuleHit[];
+}
+
+/**
+ * Silences a warning. The reason is recorded in the output next to the finding.
+ * Errors cannot be suppressed.
+ */
+export interface Suppression {
+  readonly ruleId: string;
+  /** Why the warning is acceptable here; at least 10 characters. */
+  readonly reason: string;
+  /**
+   * Only findings whose `where` starts with this (a construct path prefix or file).
+   * @default every finding of the rule
+   */
+  readonly where?: string;
+}
+
+/** The cluster DNS pods the construct lets the agent query. */
+export interface DnsEndpoint {
+  readonly namespace: string;
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+/** Everything the guard reads. */
+export interface GuardInput {
+  /** Everything the app synthesized (all charts / stacks), not only the agent's construct. */
+  readonly output: SynthOutput;
+  readonly definition: AgentDefinition;
+  readonly phase: Phase;
+  /**
+   * The cluster DNS pods the construct allows (UDP and TCP 53).
+   * @default `k8s-app=kube-dns` in `kube-system`, as TrustPhasedAgent renders by default
+   */
+  readonly dns?: DnsEndpoint;
+  /** @default none */
+  readonly suppressions?: readonly Suppression[];
+}

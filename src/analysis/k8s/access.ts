@@ -1,0 +1,187 @@
+/**
+ * Kubernetes API access of one ServiceAccount, read from manifests with the RBAC authorizer's
+ * semantics: every RoleBinding and ClusterRoleBinding that names the account directly or
+ * through `system:serviceaccounts`, `system:serviceaccounts:NS` or `system:authenticated`.
+ */
+import { kubernetesDangers } from '../../definition/dangerous';
+import { READ_VERBS } from '../../phase/table';
+import { ANY, sortedRecord, sortedUnique, type AgentRef, type DangerFlag, type KubernetesAccessModel, type KubernetesBindingRef, type KubernetesResourceAccess } from '../model';
+import { RbacAuthorizer, type EffectiveBinding, type Manifest } from './authorizer';
+import { breakdownRule, serviceAccountUser, type Subject } from './rbac';
+
+/**
+ * Built-in cluster-scoped resources. A RoleBinding grants nothing on them (requests for them carry
+ * no namespace), so such grants are dropped from the effective access. `namespaces` is absent on
+ * purpose: a request for the namespace object itself carries its own name as namespace.
+ */
+const CLUSTER_SCOPED = new Set([
+  '/nodes', '/persistentvolumes', '/componentstatuses',
+  'rbac.authorization.k8s.io/clusterroles', 'rbac.authorization.k8s.io/clusterrolebindings',
+  'storage.k8s.io/storageclasses', 'storage.k8s.io/csidrivers', 'storage.k8s.io/csinodes', 'storage.k8s.io/volumeattachments',
+  'apiextensions.k8s.io/customresourcedefinitions', 'apiregistration.k8s.io/apiservices',
+  'admissionregistration.k8s.io/validatingwebhookconfigurations', 'admissionregistration.k8s.io/mutatingwebhookconfigurations',
+  'admissionregistration.k8s.io/validatingadmissionpolicies', 'admissionregistration.k8s.io/validatingadmissionpolicybindings',
+  'scheduling.k8s.io/priorityclasses', 'certificates.k8s.io/certificatesigningrequests', 'networking.k8s.io/ingressclasses',
+  'node.k8s.io/runtimeclasses', 'flowcontrol.apiserver.k8s.io/flowschemas', 'flowcontrol.apiserver.k8s.io/prioritylevelconfigurations',
+]);
+
+/** Verbs a `*` stands for when looking for dangerous grants. */
+const STAR_VERBS = [...READ_VERBS, 'create', 'update', 'patch', 'delete', 'deletecollection', 'escalate', 'bind', 'impersonate'];
+
+/** One atomic Kubernetes permission: a verb on a resource (and name) in a scope. */
+export interface KubernetesRow {
+  /** Namespace, or `*` for every namespace and cluster-scoped objects. */
+  readonly scope: string;
+  readonly apiGroup: string;
+  readonly resource: string;
+  readonly verb: string;
+  /** Object name, or `*` for every object. */
+  readonly name: string;
+}
+
+/** A binding reaching the agent, with the rows it grants and the object to point at. */
+export interface KubernetesBindingGrant {
+  readonly ref: KubernetesBindingRef;
+  readonly rows: readonly KubernetesRow[];
+  readonly nonResource: ReadonlyArray<{ readonly url: string; readonly verb: string }>;
+  readonly source: Manifest;
+  /** Whether the binding reaches the agent only through a group. */
+  readonly viaGroup: boolean;
+}
+
+/** `apps/deployments`, or `pods` for the core group. */
+export function resourceKey(apiGroup: string, resource: string): string {
+  return apiGroup ? `${apiGroup}/${resource}` : resource;
+}
+
+function subjectText(s: Subject, bindingNamespace: string): string {
+  return s.kind === 'ServiceAccount' ? `ServiceAccount ${s.namespace || bindingNamespace}/${s.name}` : `${s.kind} ${s.name}`;
+}
+
+function bindingRef(b: EffectiveBinding): KubernetesBindingRef {
+  const ns = b.binding.namespace ? `${b.binding.namespace}/` : '';
+  const roleNs = b.role.kind === 'Role' ? `${b.binding.namespace}/` : '';
+  return {
+    binding: `${b.binding.kind} ${ns}${b.binding.name}`,
+    role: `${b.role.kind} ${roleNs}${b.role.name}`,
+    subject: subjectText(b.subject, b.binding.namespace),
+    resolved: b.role.found,
+  };
+}
+
+function grantOf(b: EffectiveBinding): KubernetesBindingGrant {
+  const scope = b.namespace || ANY;
+  const rows: KubernetesRow[] = [];
+  const nonResource: Array<{ url: string; verb: string }> = [];
+  for (const rule of b.rules) {
+    for (const simple of breakdownRule(rule)) {
+      const verb = simple.verbs[0]!;
+      const url = simple.nonResourceURLs?.[0];
+      if (url !== undefined) {
+        if (scope === ANY) nonResource.push({ url, verb });
+        continue;
+      }
+      const apiGroup = simple.apiGroups![0]!;
+      const resource = simple.resources![0]!;
+      if (scope !== ANY && CLUSTER_SCOPED.has(`${apiGroup}/${resource.split('/')[0]}`)) continue;
+      rows.push({ scope, apiGroup, resource, verb, name: simple.resourceNames?.[0] ?? ANY });
+    }
+  }
+  return { ref: bindingRef(b), rows, nonResource, source: b.source, viaGroup: b.subject.kind === 'Group' };
+}
+
+/** Every binding in `manifests` that reaches the agent's ServiceAccount, with what each grants. */
+export function kubernetesBindingGrants(manifests: Iterable<Manifest>, agent: AgentRef): KubernetesBindingGrant[] {
+  const user = serviceAccountUser(agent.namespace, agent.name);
+  return new RbacAuthorizer(manifests).bindingsFor(user).map(grantOf);
+}
+
+/** The danger flags of one row: the dangerous set, plus any `*` (which matches it). */
+export function rowDangers(row: KubernetesRow): Array<{ id: string; why: string }> {
+  const verbs = row.verb === '*' ? STAR_VERBS : [row.verb];
+  const found = kubernetesDangers({ apiGroups: [row.apiGroup], resources: [row.resource], verbs });
+  if (row.verb === '*' || row.apiGroup === '*' || row.resource === '*' || row.resource.startsWith('*/')) {
+    found.push({ id: 'wildcard', why: 'a wildcard matches the dangerous set and every kind added later' });
+  }
+  return found;
+}
+
+/** `patch apps/deployments "checkout" in shop` (`cluster-wide` for scope `*`). */
+export function rowText(row: KubernetesRow): string {
+  const name = row.name === ANY ? '' : ` "${row.name}"`;
+  const where = row.scope === ANY ? 'cluster-wide' : `in ${row.scope}`;
+  return `${row.verb} ${resourceKey(row.apiGroup, row.resource)}${name} ${where}`;
+}
+
+/** Groups rows as scope → resource → verb → names; a grant on every object absorbs named ones. */
+export function groupRows(rows: readonly KubernetesRow[]): KubernetesAccessModel['scopes'] {
+  const tree = new Map<string, Map<string, { apiGroup: string; resource: string; verbs: Map<string, Set<string>> }>>();
+  for (const r of rows) {
+    const byResource = tree.get(r.scope) ?? new Map();
+    tree.set(r.scope, byResource);
+    const key = resourceKey(r.apiGroup, r.resource);
+    const entry = byResource.get(key) ?? { apiGroup: r.apiGroup, resource: r.resource, verbs: new Map<string, Set<string>>() };
+    byResource.set(key, entry);
+    const names = entry.verbs.get(r.verb) ?? new Set<string>();
+    entry.verbs.set(r.verb, names);
+    names.add(r.name);
+  }
+  return sortedRecord(
+    [...tree].map(([scope, byResource]) => [
+      scope,
+      sortedRecord(
+        [...byResource].map(([key, e]): [string, KubernetesResourceAccess] => [
+          key,
+          {
+            apiGroup: e.apiGroup,
+            resource: e.resource,
+            verbs: sortedRecord([...e.verbs].map(([verb, names]) => [verb, names.has(ANY) ? [ANY] : sortedUnique(names)] as const)),
+          },
+        ]),
+      ),
+    ] as const),
+  );
+}
+
+/** The rows of a grouped model (inverse of groupRows, modulo absorbed names). */
+export function kubernetesRows(model: KubernetesAccessModel): KubernetesRow[] {
+  const rows: KubernetesRow[] = [];
+  for (const [scope, byResource] of Object.entries(model.scopes)) {
+    for (const access of Object.values(byResource)) {
+      for (const [verb, names] of Object.entries(access.verbs)) {
+        for (const name of names) rows.push({ scope, apiGroup: access.apiGroup, resource: access.resource, verb, name });
+      }
+    }
+  }
+  return rows;
+}
+
+/** Whether `row` is granted by `by`: same verb, group, resource and scope; a `*` in `by` covers anything. */
+export function rowCoveredBy(row: KubernetesRow, by: KubernetesRow): boolean {
+  const m = (have: string, want: string) => have === ANY || have === want;
+  const resource = by.resource === ANY || by.resource === row.resource || (by.resource.startsWith('*/') && row.resource.endsWith(by.resource.slice(1)));
+  return m(by.verb, row.verb) && m(by.apiGroup, row.apiGroup) && resource && m(by.name, row.name) && m(by.scope, row.scope);
+}
+
+/** The Kubernetes part of the access model. */
+export function kubernetesAccess(manifests: Iterable<Manifest>, agent: AgentRef): KubernetesAccessModel {
+  const grants = kubernetesBindingGrants(manifests, agent);
+  const rows = grants.flatMap((g) => g.rows);
+  const scopes = groupRows(rows);
+  const dangerous = new Map<string, DangerFlag>();
+  for (const row of kubernetesRows({ scopes, nonResourceURLs: {}, dangerous: [], bindings: [] })) {
+    for (const d of rowDangers(row)) {
+      const grant = rowText(row);
+      dangerous.set(`${grant}\u0000${d.id}`, { grant, id: d.id, why: d.why });
+    }
+  }
+  const urls = new Map<string, Set<string>>();
+  for (const { url, verb } of grants.flatMap((g) => g.nonResource)) urls.set(url, (urls.get(url) ?? new Set()).add(verb));
+  const bindings = new Map(grants.map((g) => [`${g.ref.binding}\u0000${g.ref.subject}`, g.ref]));
+  return {
+    scopes,
+    nonResourceURLs: sortedRecord([...urls].map(([u, v]) => [u, sortedUnique(v)] as const)),
+    dangerous: Object.values(sortedRecord(dangerous)),
+    bindings: Object.values(sortedRecord(bindings)),
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * The effective-access model: what one agent can actually do according to a synthesized output.
+ *
+ * Plain JSON, every list and record sorted, no file paths, construct paths or hashes, so the
+ * same access always serializes to the same text: a snapshot of it only changes when access
+ * changes. Object names (bindings, roles) appear only in `via`-style fields that the diff ignores.
+ */
+
+/** Marks "every object" in a name list and "everything" in egress. */
+export const ANY = '*';
+
+/** A grant in the dangerous set, as one readable line with the danger's ID. */
+export interface DangerFlag {
+  /** The grant in diff syntax, e.g. `get secrets in shop`. */
+  readonly grant: string;
+  /** Danger ID from the dangerous set (`secrets`, `pods-exec`, `wildcard`, …). */
+  readonly id: string;
+  readonly why: string;
+}
+
+/** One resource kind in one scope, with verbs → object names (`['*']` = every object). */
+export interface KubernetesResourceAccess {
+  /** `''` for the core group. */
+  readonly apiGroup: string;
+  /** Resource, optionally `/subresource`. */
+  readonly resource: string;
+  readonly verbs: Readonly<Record<string, readonly string[]>>;
+}
+
+/** A binding that reaches the agent and what it points at. */
+export interface KubernetesBindingRef {
+  /** `RoleBinding shop/incident-responder`. */
+  readonly binding: string;
+  /** `Role shop/incident-responder` or `ClusterRole view`. */
+  readonly role: string;
+  /** How the agent is named in the binding, e.g. `ServiceAccount ops-agents/x` or `Group system:authenticated`. */
+  readonly subject: string;
+  /** False when the role is not part of the output, so its rules are unknown. */
+  readonly resolved: boolean;
+}
+
+/** Kubernetes API access. */
+export interface KubernetesAccessModel {
+  /**
+   * Scope → `apiGroup/resource` (core: `resource`) → verbs → names. Scope is a namespace, or
+   * `*` for ClusterRoleBinding grants (every namespace and cluster-scoped objects).
+   */
+  readonly scopes: Readonly<Record<string, Readonly<Record<string, KubernetesResourceAccess>>>>;
+  /** Non-resource URLs (`/healthz`) → verbs; only ClusterRoleBindings grant these. */
+  readonly nonResourceURLs: Readonly<Record<string, readonly string[]>>;
+  readonly dangerous: readonly DangerFlag[];
+  readonly bindings: readonly KubernetesBindingRef[];
+}
+
+/** Network egress of the agent's pods. */
+export interface EgressAccessModel {
+  /** False when no NetworkPolicy selects the pods for egress: they may reach anything. */
+  readonly isolated: boolean;
+  /** Destination → ports (`443/TCP`, `*` for every port). A non-isolated pod has `{ '*': ['*'] }`. */
+  readonly destinations: Readonly<Record<string, readonly string[]>>;
+}
+
+/** A Vault Kubernetes-auth role the agent's ServiceAccount can log in with. */
+export interface VaultRoleAccess {
+  readonly backend: string;
+  readonly policies: readonly string[];
+  readonly tokenTtlSeconds: number | null;
+  readonly tokenMaxTtlSeconds: number | null;
+}
+
+/** Vault access. */
+export interface VaultAccessModel {
+  readonly roles: Readonly<Record<string, VaultRoleAccess>>;
+  /** Path pattern → capabilities after merging every attached policy (deny wins, most specific path wins). */
+  readonly paths: Readonly<Record<string, readonly string[]>>;
+  /** Attached policies whose text is not in the output (their access is unknown). */
+  readonly unresolved: readonly string[];
+}
+
+/** An IAM role the agent can assume. */
+export interface AwsRoleAccess {
+  /** Principals the trust policy admits, e.g. `IRSA system:serviceaccount:ns:name (arn:…:oidc-provider/…)`. */
+  readonly assumableBy: readonly string[];
+  /** Boundary policy name or ARN; null when the role has none. */
+  readonly permissionsBoundary: string | null;
+  readonly maxSessionDurationSeconds: number | null;
+  /** IAM access level → action → resources, after intersecting with the boundary. */
+  readonly actions: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+  readonly dangerous: readonly DangerFlag[];
+  /** Policies attached to the role whose document is not in the output. */
+  readonly unresolved: readonly string[];
+}
+
+/** AWS access. */
+export interface AwsAccessModel {
+  /** Role name → access. */
+  readonly roles: Readonly<Record<string, AwsRoleAccess>>;
+}
+
+/** An agent's effective access in one synthesized output. */
+export interface AccessModel {
+  /** `NAMESPACE/NAME` of the agent's ServiceAccount. */
+  readonly agent: string;
+  /** Phase recorded in the output's labels or tags; null when none is recorded. Informational. */
+  readonly phase: number | null;
+  readonly kubernetes: KubernetesAccessModel;
+  readonly egress: EgressAccessModel;
+  readonly vault: VaultAccessModel;
+  readonly aws: AwsAccessModel;
+}
+
+/** An agent's identity as `{ namespace, name }`. */
+export interface AgentRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** Parses `NAMESPACE/NAME`; undefined when malformed. */
+export function parseAgentRef(text: string): AgentRef | undefined {
+  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(text);
+  return m ? { namespace: m[1]!, name: m[3]! } : undefined;
+}
+
+/** `NAMESPACE/NAME`. */
+export function formatAgentRef(agent: AgentRef): string {
+  return `${agent.namespace}/${agent.name}`;
+}
+
+/** A record with keys in code-point order (JSON keeps insertion order). */
+export function sortedRecord<T>(entries: Iterable<readonly [string, T]>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [k, v] of [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) out[k] = v;
+  return out;
+}
+
+/** Sorted unique strings. */
+export function sortedUnique(values: Iterable<string>): string[] {
+  return [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}

@@ -1,0 +1,47 @@
+/**
+ * Per-phase snapshot matrix of the synthesized example, for review only: parsed JSON with the
+ * Vault policy read back into rules and the IAM documents parsed. Snapshots are written locally
+ * once and never in CI (`CI=true`); behaviour is specified by the semantic tests.
+ */
+import { describe, expect, it } from 'vitest';
+import { incidentResponder } from '../../examples/incident-responder';
+import { PHASE_VALUES } from '../../src/phase/table';
+import { parseVaultPolicy } from '../../src/vault/policy';
+import { defaultProps, synth, type TfJson } from './synth';
+
+const JSON_ATTRIBUTES = new Set(['policy', 'assume_role_policy']);
+
+/** The output with every policy string replaced by its parsed form. */
+function reviewable(json: TfJson): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(json.resource).map(([type, byId]) => [
+      type,
+      Object.fromEntries(
+        Object.entries(byId).map(([id, config]) => [
+          id,
+          Object.fromEntries(
+            Object.entries(config).map(([k, v]) => {
+              if (type === 'vault_policy' && k === 'policy') {
+                const text = v as string;
+                return [k, { header: text.split('\n').filter((l) => l.startsWith('#')), rules: parseVaultPolicy(text) }];
+              }
+              return [k, JSON_ATTRIBUTES.has(k) ? JSON.parse(v as string) : v];
+            }),
+          ),
+        ]),
+      ),
+    ]),
+  );
+}
+
+describe('snapshot matrix (review aid)', () => {
+  it.each(PHASE_VALUES)('phase %i of the example agent, IRSA and a Vault control group', (phase) => {
+    const props = { ...defaultProps(incidentResponder, phase), vault: { authBackendPath: 'kubernetes', controlGroup: { approverGroupNames: ['sre-oncall'] } } };
+    expect(reviewable(synth(props))).toMatchSnapshot();
+  });
+
+  it('phase 3 with EKS Pod Identity', () => {
+    const props = { ...defaultProps(incidentResponder, 3), aws: { trust: { podIdentity: { clusterName: 'prod' } } } };
+    expect(reviewable(synth(props))).toMatchSnapshot();
+  });
+});
