@@ -14,3 +14,5 @@ export * from './state/schema';
 export { readState, parseState, writeState, formatState } from './state/file';
 export { setPhase, type SetPhaseRequest } from './state/set-phase';
 export { iamAction, iamActionsMatching, type IamActionInfo } from './aws/catalog';
+export { phaseFromSource, type PhaseSource } from './state/phase-source';
+export * from './k8s';

@@ -13,6 +13,11 @@ export { RbacAuthorizer, type EffectiveBinding, type Manifest } from './k8s/auth
 export * from './k8s/rbac';
 export { kubernetesRows, rowText, type KubernetesRow } from './k8s/access';
 export { runGuard, formatFindings, formatFinding, blockingFindings, GUARD_RULES } from './guard/run';
-export { phaseCeiling, DEFAULT_DNS, type Ceiling } from './guard/ceiling';
+export { phaseCeiling, type Ceiling } from './guard/ceiling';
 export { guardValidation, manifestsFromObjects, stackFromTerraform } from './guard/synth';
 export type { Finding, FindingLevel, GuardInput, GuardRule, Suppression, DnsEndpoint } from './guard/types';
+export { egressGrants, allowsEgress, selectorMatches, ipInBlock, fqdnPatternMatches } from './k8s/netpol';
+export type { EgressAnalysis, EgressGrant, EgressPeerGrant, EgressDestination, LabelSelector, PodRef, PortGrant } from './k8s/netpol';
+export { VaultAcl } from './vault/acl';
+export { parseVaultPolicy, type VaultPathRule } from '../vault/policy';
+export { evaluateIam, allowedActionsByAccessLevel, type IamDecision, type IamPolicies, type IamRequest, type ActionsByAccessLevel } from './iam/evaluate';

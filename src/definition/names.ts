@@ -53,5 +53,18 @@ export const LABELS = {
   phaseName: 'graduated-trust.dev/phase-name',
   tier: 'graduated-trust.dev/tier',
   dangerousReason: 'graduated-trust.dev/dangerous-reason',
+  guardSuppressions: 'graduated-trust.dev/guard-suppressions',
   managedBy: 'app.kubernetes.io/managed-by',
 } as const;
+
+/** The label every namespace carries with its own name (Kubernetes ≥ 1.21). */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/** The cluster DNS pods the agent may query on UDP and TCP 53. */
+export interface DnsEndpoint {
+  readonly namespace: string;
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+/** CoreDNS/kube-dns as most clusters run it: `k8s-app=kube-dns` in `kube-system`. */
+export const KUBE_DNS: DnsEndpoint = { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } };

@@ -101,7 +101,11 @@ export interface TierCapabilities {
  * };
  */
 export interface AgentDefinition {
-  /** DNS-1123 label; the ServiceAccount, Vault role, IAM role and every object name derive from it. */
+  /**
+   * DNS-1123 label, at most 50 characters. The ServiceAccount, Vault policy and role, IAM role and
+   * every object name derive from it, including cluster-scoped ones (ClusterRole, admission
+   * policy), so it must be unique per cluster, Vault mount and AWS account, not only per namespace.
+   */
   readonly name: string;
   /** Namespace the agent runs in. */
   readonly namespace: string;
@@ -119,16 +123,19 @@ export interface AgentDefinition {
   /** Phase 4: wider, namespace-scoped writes. */
   readonly autonomous?: TierCapabilities;
   /**
-   * Confidence below which the agent escalates in phase 4 instead of acting.
-   * @default the phase table's value (0.8)
+   * Confidence below which the agent escalates instead of acting, in phases where the phase
+   * table sets a threshold (phase 4).
+   * @default the phase table's threshold (0.8)
    */
   readonly escalationConfidence?: number;
 }
 
-/** A definition with defaults applied; what synthesizers consume. */
+/**
+ * A definition with defaults applied; what synthesizers consume. `escalationConfidence` stays
+ * optional: the phase table's threshold applies where the definition gives none.
+ */
 export interface ResolvedDefinition extends AgentDefinition {
   readonly podLabels: Readonly<Record<string, string>>;
-  readonly escalationConfidence: number;
 }
 
 /** `system:serviceaccount:NS:NAME`, the username Kubernetes authenticates the agent as. */

@@ -41,6 +41,7 @@ export function validateDefinition(input: unknown): Problem[] {
   if (def.name.length > 50) report('name', `"${def.name}" is ${def.name.length} characters; at most 50 leave room for derived names such as "<name>-approvals"; shorten it`);
   if (!isDnsLabel(def.namespace)) report('namespace', `"${def.namespace}" is not a DNS-1123 label; use lowercase letters, digits and '-'`);
   checkLabels(def.podLabels, 'podLabels', report);
+  if (def.podLabels && Object.keys(def.podLabels).length === 0) report('podLabels', `is empty, which would select every pod in namespace "${def.namespace}"; name the agent's own labels, e.g. { 'app.kubernetes.io/name': '${def.name}' }`);
   const c = def.escalationConfidence;
   if (c !== undefined && !(c > 0 && c < 1)) report('escalationConfidence', `${c} is outside (0, 1); use a probability such as 0.8`);
 
@@ -69,7 +70,6 @@ export function resolveDefinition(input: AgentDefinition, where?: string): Resol
   return {
     ...input,
     podLabels: input.podLabels ?? { 'app.kubernetes.io/name': input.name },
-    escalationConfidence: input.escalationConfidence ?? 0.8,
   };
 }
 
@@ -108,7 +108,8 @@ function checkKubernetes(rule: KubernetesAccess, field: string, tier: Tier, rule
   }
   for (const v of verbs) {
     if (!v.includes('*') && !rules.kubernetesVerbs.includes(v)) {
-      report(`${field}.verbs`, `verb "${v}" is not allowed in the ${tier} tier (allowed: ${rules.kubernetesVerbs.join(', ')}); ${rules.writes === 'none' ? 'move the rule to remediate or autonomous' : 'drop the verb'}`);
+      const inAnyTier = TIER_VALUES.some((t) => (TIERS[t].kubernetesVerbs as readonly string[]).includes(v));
+      report(`${field}.verbs`, `verb "${v}" is not allowed in the ${tier} tier (allowed: ${rules.kubernetesVerbs.join(', ')}); ${inAnyTier ? 'move the rule to a tier that allows it' : 'drop the verb'}`);
     }
   }
   for (const g of rule.apiGroups) if (g !== '' && !g.includes('*') && !isDnsSubdomain(g)) report(`${field}.apiGroups`, `"${g}" is not a valid API group; use '' for core or a DNS name such as "apps"`);

@@ -11,61 +11,32 @@ import {
   KubeValidatingAdmissionPolicyBinding,
 } from 'cdk8s-plus-33/lib/imports/k8s';
 import { Construct } from 'constructs';
-import { objectNames } from '../definition/names';
+import { LABELS, objectNames } from '../definition/names';
 import type { AgentDefinition, ResolvedDefinition } from '../definition/types';
 import { resolveDefinition } from '../definition/validate';
 import { TrustError } from '../errors';
-import { isPhase, type Phase } from '../phase/table';
-import { readState } from '../state/file';
+import type { Phase } from '../phase/table';
+import { phaseFromSource, type PhaseSource } from '../state/phase-source';
+import type { Suppression } from '../analysis/guard/types';
+import { guardApp } from './guard';
 import { renderAccess, type RenderedAccess, type RenderOptions } from './render';
 
 /** Props of TrustPhasedAgent: one agent definition and where its phase comes from (exactly one of `phase`, `stateFile`). */
-export interface TrustPhasedAgentProps extends RenderOptions {
+export interface TrustPhasedAgentProps extends RenderOptions, PhaseSource {
   /** The agent, all phases. Validated at construction. */
   readonly definition: AgentDefinition;
   /**
-   * The phase to synthesize. Give this or `stateFile`, not both.
-   * @default read from `stateFile`
+   * Guard suppressions: warnings (never errors) silenced with a written reason of at least 10
+   * characters, recorded in the ServiceAccount's `graduated-trust.dev/guard-suppressions` annotation.
+   * @default none
    */
-  readonly phase?: Phase;
-  /**
-   * Path of the committed phase file (`{"agent": …, "phase": …, "since": …}`), resolved from the
-   * working directory; its `agent` must equal `definition.name`. Give this or `phase`, not both.
-   * @default none; `phase` is used
-   */
-  readonly stateFile?: string;
+  readonly suppressions?: readonly Suppression[];
 }
 
-/**
- * The phase from the props: the explicit `phase`, or the one the state file records for this
- * agent. Throws GT_PHASE_INVALID unless exactly one is given, GT_STATE_INVALID when the file is
- * another agent's.
- * @param where construct path named in errors
- */
-export function phaseFromProps(props: Pick<TrustPhasedAgentProps, 'phase' | 'stateFile'>, agent: string, where?: string): Phase {
-  const { phase, stateFile } = props;
-  if ((phase === undefined) === (stateFile === undefined)) {
-    throw new TrustError(
-      'GT_PHASE_INVALID',
-      `got ${phase === undefined ? 'neither phase nor stateFile' : 'both phase and stateFile'}; pass exactly one, e.g. stateFile: 'trust/${agent}.json' to use the committed phase`,
-      where,
-    );
-  }
-  if (stateFile !== undefined) {
-    const state = readState(stateFile);
-    if (state.agent !== agent) {
-      throw new TrustError(
-        'GT_STATE_INVALID',
-        `state file ${stateFile} is for agent "${state.agent}", but definition.name is "${agent}"; point stateFile at ${agent}'s state file`,
-        where,
-      );
-    }
-    return state.phase;
-  }
-  if (!isPhase(phase)) {
-    throw new TrustError('GT_PHASE_INVALID', `phase ${String(phase)} is not a phase; use 1 (Shadow), 2 (Read-Only Assist), 3 (Limited Remediation) or 4 (Autonomous)`, where);
-  }
-  return phase;
+/** Suppressed guard warnings are part of the reviewed output: an annotation on the ServiceAccount. */
+function recordSuppressions(sa: KubeServiceAccount, suppressions: readonly Suppression[]): void {
+  if (suppressions.length === 0) return;
+  sa.metadata.addAnnotation(LABELS.guardSuppressions, suppressions.map((s) => `${s.ruleId}: ${s.reason}`).join('\n'));
 }
 
 /** Cluster-scoped objects take no namespace, even inside a Chart that sets one. */
@@ -107,10 +78,12 @@ export class TrustPhasedAgent extends Construct {
     super(scope, id);
     const where = this.node.path;
     this.definition = resolveDefinition(props.definition, where);
-    this.phase = phaseFromProps(props, this.definition.name, where);
+    this.phase = phaseFromSource(props, this.definition.name, where);
     this.serviceAccountName = objectNames(this.definition.name).serviceAccount;
     this.access = renderAccess(this.definition, this.phase, props, where);
     this.instantiate(this.access);
+    recordSuppressions(this.node.findChild('ServiceAccount') as KubeServiceAccount, props.suppressions ?? []);
+    guardApp(this, { definition: this.definition, phase: this.phase, suppressions: props.suppressions ?? [], ...(props.dns ? { dns: props.dns } : {}) });
   }
 
   private instantiate(access: RenderedAccess): void {

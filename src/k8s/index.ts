@@ -2,7 +2,7 @@
  * The Kubernetes (cdk8s) half of graduated-trust: TrustPhasedAgent and the pure renderers it
  * instantiates.
  */
-export { TrustPhasedAgent, phaseFromProps, type TrustPhasedAgentProps } from './agent';
+export { TrustPhasedAgent, type TrustPhasedAgentProps } from './agent';
 export { renderAccess, type RenderedAccess, type RenderedNetworkPolicy, type RenderOptions } from './render';
 export {
   KUBE_DNS,

@@ -5,7 +5,7 @@ import {
   type NetworkPolicyPeer,
   type NetworkPolicyPort,
 } from 'cdk8s-plus-33/lib/imports/k8s';
-import { objectNames } from '../definition/names';
+import { KUBE_DNS, NAMESPACE_NAME_LABEL, objectNames, type DnsEndpoint } from '../definition/names';
 import { tierCapabilities, type EgressPort, type EgressRule, type ResolvedDefinition } from '../definition/types';
 import { TrustError } from '../errors';
 import { activeTiers, TIER_VALUES, type Phase, type Tier } from '../phase/table';
@@ -17,19 +17,6 @@ import { objectMeta, type RenderedMeta } from './metadata';
  */
 export type NetworkPolicyFlavour = 'kubernetes' | 'cilium';
 
-/** The cluster DNS pods the agent may query. */
-export interface DnsEndpoint {
-  /** Namespace of the DNS pods. */
-  readonly namespace: string;
-  /** Labels of the DNS pods. */
-  readonly podLabels: Readonly<Record<string, string>>;
-}
-
-/** CoreDNS/kube-dns as most distributions deploy it: `k8s-app=kube-dns` in `kube-system`. */
-export const KUBE_DNS: DnsEndpoint = { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } };
-
-/** The label Kubernetes sets on every namespace to its name (since 1.21). */
-const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /** The label Cilium gives every endpoint for its namespace. */
 const CILIUM_NAMESPACE_LABEL = 'k8s:io.kubernetes.pod.namespace';
@@ -199,3 +186,5 @@ export function renderCiliumPolicy(def: ResolvedDefinition, phase: Phase, dns: D
     },
   };
 }
+
+export { KUBE_DNS, type DnsEndpoint };

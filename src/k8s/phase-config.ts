@@ -21,7 +21,7 @@ export function phaseConfigData(def: ResolvedDefinition, phase: Phase): Record<s
     phaseName: rules.name,
     outputSinkEnabled: String(activeTiers(phase).includes('recommend')),
     approvalsRequired: String(rules.writeAdmission === 'approval'),
-    ...(rules.escalationConfidence !== undefined ? { escalationConfidence: String(def.escalationConfidence) } : {}),
+    ...(rules.escalationConfidence !== undefined ? { escalationConfidence: String(def.escalationConfidence ?? rules.escalationConfidence) } : {}),
   };
 }
 

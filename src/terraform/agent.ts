@@ -2,26 +2,12 @@ import { Construct } from 'constructs';
 import type { ResolvedDefinition } from '../definition/types';
 import { resolveDefinition } from '../definition/validate';
 import { TrustError } from '../errors';
-import { isPhase, type Phase } from '../phase/table';
-import { readState } from '../state/file';
+import type { Phase } from '../phase/table';
+import { phaseFromSource } from '../state/phase-source';
 import { addAwsAccess, type AwsResources } from './aws';
+import { guardStack } from './guard';
 import type { TrustPhasedAgentProps } from './props';
 import { addVaultAccess, type VaultResources } from './vault';
-
-function phaseFrom(props: TrustPhasedAgentProps): Phase {
-  if ((props.phase === undefined) === (props.stateFile === undefined)) {
-    throw new TrustError('GT_PHASE_INVALID', 'give exactly one of phase and stateFile; stateFile keeps the phase in the committed state file the gate writes');
-  }
-  if (props.stateFile === undefined) {
-    if (!isPhase(props.phase)) throw new TrustError('GT_PHASE_INVALID', `phase ${String(props.phase)} is not a phase; use 1, 2, 3 or 4`);
-    return props.phase;
-  }
-  const state = readState(props.stateFile);
-  if (state.agent !== props.definition.name) {
-    throw new TrustError('GT_STATE_INVALID', `the state file is for agent "${state.agent}" but the definition is "${props.definition.name}"; point stateFile at ${props.definition.name}'s state file`, props.stateFile);
-  }
-  return state.phase;
-}
 
 /** Runs `build`, giving errors without a location this construct's path. */
 function atPath<T>(path: string, build: () => T): T {
@@ -65,7 +51,7 @@ export class TrustPhasedAgent extends Construct {
     super(scope, id);
     const where = this.node.path;
     this.definition = resolveDefinition(props.definition, where);
-    this.phase = atPath(where, () => phaseFrom(props));
+    this.phase = phaseFromSource(props, this.definition.name, where);
     if (!props.vault && !props.aws) {
       throw new TrustError('GT_USAGE', 'neither vault nor aws is set, so there is nothing to synthesize; set vault, aws or both', where);
     }
@@ -73,11 +59,12 @@ export class TrustPhasedAgent extends Construct {
     const phase = this.phase;
     if (props.vault) {
       const vault = props.vault;
-      this.vault = atPath(where, () => addVaultAccess(this, def, phase, vault));
+      this.vault = atPath(where, () => addVaultAccess(this, def, phase, vault, props.suppressions));
     }
     if (props.aws) {
       const aws = props.aws;
-      this.aws = atPath(where, () => addAwsAccess(this, def, phase, aws));
+      this.aws = atPath(where, () => addAwsAccess(this, def, phase, aws, props.suppressions));
     }
+    guardStack(this, { definition: def, phase, suppressions: props.suppressions ?? [] });
   }
 }

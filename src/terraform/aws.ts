@@ -1,3 +1,4 @@
+import type { Suppression } from '../analysis/guard/types';
 import { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-identity-association';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
@@ -49,7 +50,7 @@ function agentTags(def: ResolvedDefinition): Record<string, string> {
  * `IamBoundary` (unless a boundary ARN is given) and, for Pod Identity,
  * `PodIdentityAssociation` under `scope`.
  */
-export function addAwsAccess(scope: Construct, def: ResolvedDefinition, phase: Phase, props: AwsAccessProps): AwsResources {
+export function addAwsAccess(scope: Construct, def: ResolvedDefinition, phase: Phase, props: AwsAccessProps, suppressions: readonly Suppression[] = []): AwsResources {
   const roleName = props.roleName ?? def.name;
   if (!ROLE_NAME.test(roleName)) throw usage(`aws.roleName ${JSON.stringify(roleName)} is not an IAM role name; use at most 64 of [A-Za-z0-9+=,.@_-]`);
   const arn = props.permissionsBoundaryArn;
@@ -77,7 +78,13 @@ export function addAwsAccess(scope: Construct, def: ResolvedDefinition, phase: P
     assumeRolePolicy: renderPolicyJson(trust, INLINE_POLICY_LIMIT, 'trust policy'),
     maxSessionDuration: session[phase],
     permissionsBoundary: arn ?? boundary!.arn,
-    tags: { ...agentTags(def), [LABELS.phase]: String(phase), [LABELS.phaseName]: PHASES[phase].name },
+    tags: {
+      ...agentTags(def),
+      [LABELS.phase]: String(phase),
+      [LABELS.phaseName]: PHASES[phase].name,
+      // Tag values cannot hold every reason's characters: the IDs here, the reasons in the Vault policy header and the guard's output.
+      ...(suppressions.length > 0 ? { [LABELS.guardSuppressions]: suppressions.map((s) => s.ruleId).join(' ') } : {}),
+    },
   });
   const permissions = permissionsJson
     ? new IamRolePolicy(scope, 'IamPermissions', { name: PERMISSION_POLICY_NAME, role: role.name, policy: permissionsJson })

@@ -1,3 +1,5 @@
+import type { Suppression } from '../analysis/guard/types';
+import type { PhaseSource } from '../state/phase-source';
 import type { IrsaTrust, PodIdentityTrust } from '../aws/policy';
 import type { AgentDefinition } from '../definition/types';
 import type { Phase } from '../phase/table';
@@ -65,20 +67,15 @@ export interface AwsAccessProps {
 }
 
 /** Props of {@link TrustPhasedAgent}: give exactly one of `phase` and `stateFile`. */
-export interface TrustPhasedAgentProps {
+export interface TrustPhasedAgentProps extends PhaseSource {
   /** The agent, all phases. Validated when the construct is created. */
   readonly definition: AgentDefinition;
   /**
-   * The phase to synthesize.
-   * @default read from `stateFile`
+   * Guard suppressions: warnings (never errors) silenced with a written reason of at least 10
+   * characters, recorded as the IAM role tag and Vault policy comment `graduated-trust.dev/guard-suppressions`.
+   * @default none
    */
-  readonly phase?: Phase;
-  /**
-   * State file to read the phase from (its `agent` must be the definition's name), relative to
-   * the working directory.
-   * @default none; `phase` is required then
-   */
-  readonly stateFile?: string;
+  readonly suppressions?: readonly Suppression[];
   /**
    * Vault policy and Kubernetes auth role.
    * @default no Vault resources

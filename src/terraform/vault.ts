@@ -1,3 +1,5 @@
+import { LABELS } from '../definition/names';
+import type { Suppression } from '../analysis/guard/types';
 import { KubernetesAuthBackendRole } from '@cdktf/provider-vault/lib/kubernetes-auth-backend-role';
 import { Policy } from '@cdktf/provider-vault/lib/policy';
 import type { Construct } from 'constructs';
@@ -43,11 +45,12 @@ function checkProps(props: VaultAccessProps, policyName: string, roleName: strin
 }
 
 /** The comment at the top of the policy: the only place in Vault that names the phase. */
-function header(def: ResolvedDefinition, phase: Phase): string[] {
+function header(def: ResolvedDefinition, phase: Phase, suppressions: readonly Suppression[]): string[] {
   return [
     `graduated-trust: agent ${def.name} (${def.namespace}), ${phaseLabel(phase)}`,
     `tiers: ${PHASES[phase].tiers.join(', ')}`,
     'generated from the agent definition; edit the definition, not this policy',
+    ...suppressions.map((s) => `${LABELS.guardSuppressions} ${s.ruleId}: ${s.reason}`),
   ];
 }
 
@@ -56,7 +59,7 @@ function header(def: ResolvedDefinition, phase: Phase): string[] {
  * Kubernetes auth role bound to exactly the agent's ServiceAccount and namespace, with the
  * phase's token TTLs) under `scope`.
  */
-export function addVaultAccess(scope: Construct, def: ResolvedDefinition, phase: Phase, props: VaultAccessProps): VaultResources {
+export function addVaultAccess(scope: Construct, def: ResolvedDefinition, phase: Phase, props: VaultAccessProps, suppressions: readonly Suppression[] = []): VaultResources {
   const policyName = props.policyName ?? def.name;
   const roleName = props.roleName ?? def.name;
   checkProps(props, policyName, roleName);
@@ -65,7 +68,7 @@ export function addVaultAccess(scope: Construct, def: ResolvedDefinition, phase:
   const maxTtl = phaseSeconds('vaultTokenMaxTtlSeconds', props.tokenMaxTtlSeconds, 'vault.tokenMaxTtlSeconds');
   assertTtlWithinMax(ttl, maxTtl, 'vault.tokenTtlSeconds');
   const rules = vaultRulesByPhase(def, props.controlGroup)[phase];
-  const policyText = renderVaultPolicy({ header: header(def, phase), rules });
+  const policyText = renderVaultPolicy({ header: header(def, phase, suppressions), rules });
   const policy = new Policy(scope, 'VaultPolicy', { name: policyName, policy: policyText });
   const role = new KubernetesAuthBackendRole(scope, 'VaultRole', {
     backend: props.authBackendPath,

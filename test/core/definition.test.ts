@@ -20,7 +20,7 @@ describe('agent definition', () => {
   it('applies defaults for pod labels and escalation confidence', () => {
     const resolved = resolveDefinition(base);
     expect(resolved.podLabels).toEqual({ 'app.kubernetes.io/name': 'agent' });
-    expect(resolved.escalationConfidence).toBe(0.8);
+    expect(resolved.escalationConfidence).toBeUndefined();
   });
 
   it('fails on a name that is not a DNS-1123 label, naming the field, value and fix', () => {
@@ -90,5 +90,17 @@ describe('agent definition, injection and system paths', () => {
       const def = { ...base, remediate: { vault: [{ path, capabilities: ['update'] }] } };
       expect(problems(def)).toEqual([expect.stringMatching(new RegExp(`^remediate\\.vault\\[0\\]\\.path: "${path}" is under ${path}/`))]);
     }
+  });
+});
+
+describe('agent definition, selectors and verbs', () => {
+  it('fails on empty pod labels, which would select every pod of the namespace', () => {
+    expect(problems({ ...base, podLabels: {} })).toEqual([expect.stringMatching(/^podLabels: is empty, which would select every pod in namespace "ops"/)]);
+  });
+
+  it('tells to drop a verb no tier allows, and to move one a higher tier allows', () => {
+    const rule = (verbs: string[]) => ({ ...base, observe: { kubernetes: [{ apiGroups: ['apps'], resources: ['deployments'], namespaces: ['shop'], verbs }] } });
+    expect(problems(rule(['deletecollection']))).toEqual([expect.stringMatching(/verb "deletecollection" is not allowed in the observe tier .*; drop the verb$/)]);
+    expect(problems(rule(['patch']))).toEqual([expect.stringMatching(/verb "patch" is not allowed in the observe tier .*; move the rule to a tier that allows it$/)]);
   });
 });

@@ -22,11 +22,11 @@ const named = { resourceNames: ['checkout'], namespaces: ['shop'] };
 /** [title, definition, code, fragments the message must contain: field, value, what is allowed or the fix] */
 const CASES: ReadonlyArray<readonly [string, AgentDefinition, ErrorCode, readonly string[]]> = [
   ['a write verb in observe', rule('observe', { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'patch'], namespaces: ['shop'] }), 'GT_DEFINITION_INVALID',
-    ['observe.kubernetes[0].verbs', 'verb "patch"', 'allowed: get, list, watch', 'move the rule to remediate or autonomous']],
+    ['observe.kubernetes[0].verbs', 'verb "patch"', 'allowed: get, list, watch', 'move the rule to a tier that allows it']],
   ['a write verb in recommend', rule('recommend', { apiGroups: ['apps'], resources: ['deployments'], verbs: ['delete'], namespaces: ['shop'] }), 'GT_DEFINITION_INVALID',
-    ['recommend.kubernetes[0].verbs', 'verb "delete"', 'move the rule to remediate or autonomous']],
+    ['recommend.kubernetes[0].verbs', 'verb "delete"', 'move the rule to a tier that allows it']],
   ['a verb the remediate tier does not allow', rule('remediate', { apiGroups: ['apps'], resources: ['deployments'], verbs: ['create'], ...named }), 'GT_DEFINITION_INVALID',
-    ['remediate.kubernetes[0].verbs', 'verb "create"', 'allowed: get, update, patch, delete', 'drop the verb']],
+    ['remediate.kubernetes[0].verbs', 'verb "create"', 'allowed: get, update, patch, delete', 'move the rule to a tier that allows it']],
   ['a remediate rule without resourceNames', rule('remediate', { apiGroups: ['apps'], resources: ['deployments'], namespaces: ['shop'] }), 'GT_DEFINITION_INVALID',
     ['remediate.kubernetes[0].resourceNames: is missing', "add resourceNames: ['…']", 'or move the rule to autonomous']],
   ["'*' in verbs", rule('observe', { apiGroups: [''], resources: ['pods'], verbs: ['*'], namespaces: ['shop'] }), 'GT_DEFINITION_INVALID',

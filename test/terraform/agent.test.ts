@@ -242,7 +242,7 @@ describe('TrustPhasedAgent: phase from the state file', () => {
 
   it('fails when the state file is for another agent', () => {
     const { phase: _phase, ...rest } = defaultProps(incidentResponder, 1);
-    expect(() => synth({ ...rest, stateFile: stateFile('someone-else', 3) })).toThrow(/state file is for agent "someone-else" but the definition is "incident-responder"/);
+    expect(() => synth({ ...rest, stateFile: stateFile('someone-else', 3) })).toThrow(/is for agent "someone-else", but definition.name is "incident-responder"/);
   });
 
   it('fails when the state file does not exist', () => {
@@ -253,7 +253,7 @@ describe('TrustPhasedAgent: phase from the state file', () => {
   it('fails when both phase and stateFile are given, or neither', () => {
     expect(() => synth({ ...defaultProps(incidentResponder, 1), stateFile: stateFile('incident-responder', 1) })).toThrow(expect.objectContaining({ code: 'GT_PHASE_INVALID' }));
     const { phase: _phase, ...rest } = defaultProps(incidentResponder, 1);
-    expect(() => synth(rest)).toThrow(/give exactly one of phase and stateFile/);
+    expect(() => synth(rest)).toThrow(/got neither phase nor stateFile; pass exactly one/);
   });
 
   it('fails on a phase outside 1–4', () => {

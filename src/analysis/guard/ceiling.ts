@@ -4,17 +4,13 @@
  * each rule's verbs after the tier default, the read of its own phase ConfigMap, DNS, the token
  * TTL and session ceilings of the phase table).
  */
-import { objectNames } from '../../definition/names';
+import { KUBE_DNS, objectNames, type DnsEndpoint } from '../../definition/names';
 import { tierCapabilities, type AgentDefinition, type AwsAccess, type EgressPeer, type VaultAccess } from '../../definition/types';
 import { kubernetesVerbs } from '../../definition/validate';
 import { activeTiers, PHASES, type Phase } from '../../phase/table';
 import type { KubernetesRow } from '../k8s/access';
 import { ANY } from '../model';
 import { peerLabel, portLabel } from '../k8s/egress';
-import type { DnsEndpoint } from './types';
-
-/** `k8s-app=kube-dns` in `kube-system`: the construct's default DNS endpoint. */
-export const DEFAULT_DNS: DnsEndpoint = { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } };
 
 /** What the phase allows the agent at most. */
 export interface Ceiling {
@@ -66,7 +62,7 @@ function egressCeiling(def: AgentDefinition, phase: Phase, dns: DnsEndpoint): Ma
 }
 
 /** The ceiling of `def` in `phase`. */
-export function phaseCeiling(def: AgentDefinition, phase: Phase, dns: DnsEndpoint = DEFAULT_DNS): Ceiling {
+export function phaseCeiling(def: AgentDefinition, phase: Phase, dns: DnsEndpoint = KUBE_DNS): Ceiling {
   const tiers = activeTiers(phase);
   const rules = PHASES[phase];
   return {

@@ -10,7 +10,8 @@ import type { Manifest } from '../k8s/authorizer';
 import type { AgentRef } from '../model';
 import type { SynthOutput } from '../read';
 import { TerraformIndex } from '../terraform/resources';
-import { DEFAULT_DNS, phaseCeiling, type Ceiling } from './ceiling';
+import { KUBE_DNS } from '../../definition/names';
+import { phaseCeiling, type Ceiling } from './ceiling';
 import type { GuardInput } from './types';
 
 /** The guard's view of one run. */
@@ -39,7 +40,7 @@ export function guardContext(input: GuardInput): GuardContext {
     agent,
     definition,
     phase,
-    ceiling: phaseCeiling(definition, phase, input.dns ?? DEFAULT_DNS),
+    ceiling: phaseCeiling(definition, phase, input.dns ?? KUBE_DNS),
     output,
     terraform: new TerraformIndex(output.stacks),
     where: (m) => places.get(m) ?? `${m.kind ?? 'object'} ${m.metadata?.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata?.name ?? ''}`,

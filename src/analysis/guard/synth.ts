@@ -8,7 +8,7 @@ import type { AgentDefinition } from '../../definition/types';
 import type { Phase } from '../../phase/table';
 import type { Manifest } from '../k8s/authorizer';
 import { terraformResources, type SourcedManifest, type SynthOutput, type TerraformStack } from '../read';
-import { formatFinding, runGuard } from './run';
+import { guardMessages } from './agents';
 import type { DnsEndpoint, Suppression } from './types';
 
 /** cdk8s objects as `{ path: obj.node.path, json: obj.toJson() }` → manifests located by construct path. */
@@ -49,17 +49,11 @@ export interface GuardValidationProps {
  */
 export function guardValidation(props: GuardValidationProps): { validate(): string[] } {
   return {
-    validate: () => {
-      const findings = runGuard({
-        output: props.output(),
-        definition: props.definition,
-        phase: props.phase,
-        ...(props.dns ? { dns: props.dns } : {}),
-        ...(props.suppressions ? { suppressions: props.suppressions } : {}),
-      });
-      const warn = props.onWarning ?? ((text: string) => process.stderr.write(`${text}\n`));
-      for (const f of findings.filter((x) => x.level === 'warning')) warn(formatFinding(f));
-      return findings.filter((f) => f.level === 'error').map(formatFinding);
-    },
+    validate: () =>
+      guardMessages(
+        props.output(),
+        [{ definition: props.definition, phase: props.phase, suppressions: props.suppressions ?? [], ...(props.dns ? { dns: props.dns } : {}) }],
+        props.onWarning ?? ((text: string) => process.stderr.write(`${text}\n`)),
+      ),
   };
 }

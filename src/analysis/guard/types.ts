@@ -1,3 +1,4 @@
+import type { DnsEndpoint } from '../../definition/names';
 /**
  * Types of the guard: cdk-nag-style rules over everything an app synthesized, the agent's
  * definition and its phase.
@@ -58,11 +59,8 @@ export interface Suppression {
   readonly where?: string;
 }
 
-/** The cluster DNS pods the construct lets the agent query. */
-export interface DnsEndpoint {
-  readonly namespace: string;
-  readonly podLabels: Readonly<Record<string, string>>;
-}
+
+export type { DnsEndpoint };
 
 /** Everything the guard reads. */
 export interface GuardInput {

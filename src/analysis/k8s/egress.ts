@@ -4,13 +4,13 @@
  * synthesized NetworkPolicy or CiliumNetworkPolicy (the effective access).
  */
 import { LABELS } from '../../definition/names';
+import { NAMESPACE_NAME_LABEL } from '../../definition/names';
 import type { EgressPeer } from '../../definition/types';
 import { ANY, sortedRecord, sortedUnique, type AgentRef, type EgressAccessModel } from '../model';
 import type { Manifest } from './authorizer';
 import { egressGrants, type EgressGrant, type EgressPeerGrant, type LabelSelector } from './netpol';
 
 /** The label Kubernetes sets on every namespace to its name. */
-const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /** `a=1,b in (x,y)`; `*` for the empty selector (everything). */
 export function selectorText(selector: LabelSelector | undefined): string {

@@ -16,6 +16,7 @@
  * `egressDeny` rules are not modelled, so results can only over-approximate what is allowed.
  */
 import { BlockList, isIP } from 'node:net';
+import { NAMESPACE_NAME_LABEL } from '../../definition/names';
 import type { Manifest } from './authorizer';
 
 /** A label selector (matchLabels AND every matchExpression). */
@@ -83,7 +84,6 @@ export interface EgressAnalysis {
 }
 
 const CILIUM_NAMESPACE_KEY = 'io.kubernetes.pod.namespace';
-const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /** Whether labels satisfy a selector; an empty selector matches everything. */
 export function selectorMatches(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
