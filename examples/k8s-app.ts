@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { App, Chart } from 'cdk8s';
-import { TrustPhasedAgent } from '../src/k8s';
+import { TrustPhasedAgent } from '../src';
 import { incidentResponder } from './incident-responder';
 
 /** The committed phase file of the example agent. */

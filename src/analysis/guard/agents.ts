@@ -34,11 +34,35 @@ export function guardMessages(output: SynthOutput, agents: readonly GuardedAgent
 }
 
 /** Warnings to stderr, once per distinct text (validations may run more than once per synth). */
-export function stderrOnce(): (text: string) => void {
+function stderrOnce(): (text: string) => void {
   const seen = new Set<string>();
   return (text) => {
     if (seen.has(text)) return;
     seen.add(text);
     process.stderr.write(`${text}\n`);
   };
+}
+
+/** A construct that can carry validations (App, Chart, TerraformStack). */
+export interface ValidationHost {
+  readonly node: { addValidation(validation: { validate(): string[] }): void };
+}
+
+const registry = new WeakMap<ValidationHost, GuardedAgent[]>();
+
+/**
+ * Registers an agent with the guard of `host`. The first agent adds one validation to the host;
+ * at synth it reads the host's output once (`output`) and checks every registered agent against
+ * its phase ceiling, so access granted anywhere under the host fails synthesis.
+ */
+export function registerGuard(host: ValidationHost, agent: GuardedAgent, output: () => SynthOutput): void {
+  const agents = registry.get(host);
+  if (agents) {
+    agents.push(agent);
+    return;
+  }
+  const list = [agent];
+  registry.set(host, list);
+  const warn = stderrOnce();
+  host.node.addValidation({ validate: () => guardMessages(output(), list, warn) });
 }
