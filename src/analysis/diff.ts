@@ -10,10 +10,10 @@
  * boundary) show as `~` lines.
  */
 import { PHASES, isPhase } from '../phase/table';
+import { wildcardMatches } from './iam/evaluate';
 import { kubernetesRows, rowCoveredBy, rowDangers, rowText, type KubernetesRow } from './k8s/access';
 import { ANY, type AccessModel } from './model';
 import { compare } from './read';
-import { iamPatternMatches } from './terraform/aws';
 
 /** The backends in report order. */
 export const BACKENDS = ['kubernetes', 'egress', 'vault', 'aws'] as const;
@@ -138,7 +138,7 @@ function awsFacts(model: AccessModel, other: AccessModel): Fact[] {
             dangers: dangers.get(action) ?? [],
             coveredBy: (o) => {
               const [tag, r, a, res] = o.key.split('\u0000');
-              return tag === 'iam' && r === role && a === action && res !== undefined && iamPatternMatches(res, resource);
+              return tag === 'iam' && r === role && a === action && res !== undefined && wildcardMatches(res, resource);
             },
           });
         }

@@ -20,4 +20,4 @@ export { egressGrants, allowsEgress, selectorMatches, ipInBlock, fqdnPatternMatc
 export type { EgressAnalysis, EgressGrant, EgressPeerGrant, EgressDestination, LabelSelector, PodRef, PortGrant } from './k8s/netpol';
 export { VaultAcl } from './vault/acl';
 export { parseVaultPolicy, type VaultPathRule } from '../vault/policy';
-export { evaluateIam, allowedActionsByAccessLevel, type IamDecision, type IamPolicies, type IamRequest, type ActionsByAccessLevel } from './iam/evaluate';
+export { evaluateIam, allowedActionsByAccessLevel, allowedActionResources, expandActionPattern, wildcardMatches, type IamDecision, type IamPolicies, type IamRequest, type ActionsByAccessLevel, type AllowedAction, type ExpandedAction } from './iam/evaluate';

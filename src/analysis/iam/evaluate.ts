@@ -1,9 +1,15 @@
 /**
- * A pure IAM evaluator for identity policies and a permissions boundary, from the AWS policy
- * evaluation logic: an explicit Deny anywhere wins; otherwise an identity Allow is needed and,
- * when a boundary is set, a boundary Allow too. Supports Action/NotAction, Resource/NotResource,
- * `*` and `?` wildcards, case-insensitive actions and case-sensitive resources. Conditions and
- * policy variables are not evaluated: a statement with a Condition is refused.
+ * The one IAM evaluator of the library, for identity policies and a permissions boundary, from
+ * the AWS policy evaluation logic: an explicit Deny anywhere wins; otherwise an identity Allow is
+ * needed and, when a boundary is set, a boundary Allow too. Supports Action/NotAction,
+ * Resource/NotResource, `*` and `?` wildcards, case-insensitive actions and case-sensitive
+ * resources. The access report, the guard and the testing helpers all decide IAM access here.
+ *
+ * Conditions are not evaluated, and policy variables (`${aws:username}`) are matched literally.
+ * Conditions are read conservatively instead: an Allow with a Condition counts as allowing (the
+ * condition may hold) and a Deny with a Condition does not count as denying (it may not hold).
+ * So the result never understates what may be allowed: `allow` means "may be allowed", exact
+ * for statements without conditions; `explicit-deny` means an unconditional Deny applies.
  */
 import { iamAction, iamActionsMatching } from '../../aws/catalog';
 import type { IamStatement, OneOrMany, PolicyDocument } from '../../aws/policy';
@@ -13,6 +19,7 @@ import type { IamAccessLevel } from '../../phase/table';
 /** The policies of a principal. */
 export interface IamPolicies {
   readonly identity: readonly PolicyDocument[];
+  /** @default no boundary (the identity policies alone decide) */
   readonly boundary?: PolicyDocument;
 }
 
@@ -20,20 +27,30 @@ export interface IamPolicies {
 export interface IamRequest {
   /** `service:Action`. */
   readonly action: string;
-  /** The resource ARN, or `*` for actions without a resource. */
+  /**
+   * The resource ARN, or `*` for actions without a resource. A pattern is read literally, so
+   * `arn:…:service/shop/*` asks about that pattern as a whole.
+   */
   readonly resource: string;
 }
 
-/** The outcome of an evaluation. */
+/**
+ * The outcome of an evaluation: `allow` when the request may be allowed (an Allow applies,
+ * possibly under a condition, and no unconditional Deny does), `explicit-deny` when an
+ * unconditional Deny applies, otherwise `implicit-deny`.
+ */
 export type IamDecision = 'allow' | 'implicit-deny' | 'explicit-deny';
 
+/** The strings of a policy field; values of other types (from hand-written JSON) are ignored. */
 function list(value: OneOrMany<string> | undefined): readonly string[] {
-  if (value === undefined) return [];
-  return typeof value === 'string' ? [value] : value;
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
-function statements(doc: PolicyDocument): readonly IamStatement[] {
-  const s = doc.Statement;
+/** The statements of a policy document (one, a list, or none). */
+export function policyStatements(doc: PolicyDocument): readonly IamStatement[] {
+  const s = doc.Statement as OneOrMany<IamStatement> | undefined;
+  if (s === undefined) return [];
   return Array.isArray(s) ? s : [s as IamStatement];
 }
 
@@ -49,10 +66,17 @@ function checkStatement(s: IamStatement): void {
   if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw new TrustError('GT_POLICY_INVALID', `statement ${s.Sid ?? ''} has Effect ${JSON.stringify(s.Effect)}; use Allow or Deny`);
   if ((s.Action === undefined) === (s.NotAction === undefined)) throw new TrustError('GT_POLICY_INVALID', `statement ${s.Sid ?? ''} needs exactly one of Action and NotAction`);
   if ((s.Resource === undefined) === (s.NotResource === undefined)) throw new TrustError('GT_POLICY_INVALID', `statement ${s.Sid ?? ''} needs exactly one of Resource and NotResource`);
-  if (s.Condition !== undefined) throw new TrustError('GT_POLICY_INVALID', `statement ${s.Sid ?? ''} has a Condition; this evaluator does not evaluate conditions`);
 }
 
-/** True when a statement applies to the request (ignoring its effect). */
+/** True when the statement has a Condition block with at least one operator (an empty block is no condition). */
+function hasCondition(s: IamStatement): boolean {
+  return s.Condition !== undefined && Object.keys(s.Condition).length > 0;
+}
+
+/**
+ * True when a statement applies to the request by its action and resource, ignoring its effect
+ * and its Condition. Throws `GT_POLICY_INVALID` on a statement IAM would reject.
+ */
 export function statementMatches(s: IamStatement, req: IamRequest): boolean {
   checkStatement(s);
   const actionHit = (patterns: readonly string[]) => patterns.some((p) => wildcardMatches(p, req.action, true));
@@ -66,19 +90,21 @@ function decide(docs: readonly PolicyDocument[], req: IamRequest): { deny: boole
   let deny = false;
   let allow = false;
   for (const doc of docs) {
-    for (const s of statements(doc)) {
+    for (const s of policyStatements(doc)) {
       if (!statementMatches(s, req)) continue;
-      if (s.Effect === 'Deny') deny = true;
-      else allow = true;
+      if (s.Effect === 'Allow') allow = true;
+      else if (!hasCondition(s)) deny = true;
     }
   }
   return { deny, allow };
 }
 
 /**
- * Evaluates one request: `explicit-deny` when a Deny in the identity policies or the boundary
- * matches, `allow` when an identity Allow matches and (with a boundary) a boundary Allow
- * matches, otherwise `implicit-deny`.
+ * Evaluates one request: `explicit-deny` when an unconditional Deny in the identity policies or
+ * the boundary matches, `allow` (may be allowed) when an identity Allow matches and (with a
+ * boundary) a boundary Allow matches, conditions or not, otherwise `implicit-deny`.
+ * @example
+ * evaluateIam({ identity: [policy], boundary }, { action: 'ecs:UpdateService', resource: serviceArn });
  */
 export function evaluateIam(policies: IamPolicies, req: IamRequest): IamDecision {
   const identity = decide(policies.identity, req);
@@ -87,43 +113,81 @@ export function evaluateIam(policies: IamPolicies, req: IamRequest): IamDecision
   return identity.allow && boundary.allow ? 'allow' : 'implicit-deny';
 }
 
-/** Actions allowed, by IAM access level; an action with two levels appears under both. */
-export type ActionsByAccessLevel = Record<IamAccessLevel, string[]>;
-
-function candidateActions(docs: readonly PolicyDocument[]): string[] {
-  const found = new Map<string, string>();
-  for (const doc of docs) {
-    for (const s of statements(doc)) {
-      if (s.Effect !== 'Allow') continue;
-      if (s.NotAction !== undefined) throw new TrustError('GT_POLICY_INVALID', `statement ${s.Sid ?? ''} allows NotAction; its actions cannot be enumerated from the policy`);
-      for (const pattern of list(s.Action)) {
-        const infos = /[*?]/.test(pattern) ? iamActionsMatching(pattern) : [iamAction(pattern)].filter((i) => i !== undefined);
-        for (const info of infos) found.set(info.action.toLowerCase(), info.action);
-      }
-    }
-  }
-  return [...found.values()].sort();
-}
-
-function candidateResources(docs: readonly PolicyDocument[]): string[] {
-  const found = new Set<string>();
-  for (const doc of docs) for (const s of statements(doc)) if (s.Effect === 'Allow') for (const r of list(s.Resource)) found.add(r);
-  return [...found].sort();
+/** An action an action pattern stands for. */
+export interface ExpandedAction {
+  /** `service:Action` with the IAM reference's casing, or the pattern itself when the reference does not know it. */
+  readonly action: string;
+  /** Access levels from the IAM reference; empty when it does not know the action. */
+  readonly accessLevels: readonly IamAccessLevel[];
 }
 
 /**
- * Every action the policies allow on at least one resource, grouped by the access level the
- * AWS Service Authorization Reference gives it (via the bundled IAM data). Candidates are the
- * actions the identity Allow statements name (wildcards expanded) and the resources they name
- * (a resource pattern stands for the resources it matches). Unknown actions are skipped.
+ * The actions an action pattern stands for, from the AWS Service Authorization Reference (via
+ * the bundled IAM data): every action a wildcard matches, or the one action named. A pattern the
+ * reference knows nothing about stands for itself, with no access level.
+ */
+export function expandActionPattern(pattern: string): ExpandedAction[] {
+  const known = /[*?]/.test(pattern) ? iamActionsMatching(pattern) : [iamAction(pattern)].filter((i) => i !== undefined);
+  return known.length > 0 ? known : [{ action: pattern, accessLevels: [] }];
+}
+
+/** An action the policies may allow, on a resource (a pattern standing for what it matches). */
+export interface AllowedAction extends ExpandedAction {
+  readonly resource: string;
+}
+
+/** Every Resource and NotResource pattern the policies name, and `*`. */
+function candidateResources(policies: IamPolicies): string[] {
+  const docs = [...policies.identity, ...(policies.boundary ? [policies.boundary] : [])];
+  const named = docs.flatMap((doc) => policyStatements(doc).flatMap((s) => [...list(s.Resource), ...list(s.NotResource)]));
+  return [...new Set(['*', ...named])].sort();
+}
+
+/**
+ * Every (action, resource) pair the policies may allow. Actions are those the identity Allow
+ * statements name in Action, wildcards expanded (Allow statements with NotAction name none, so
+ * they add nothing here: check them on their own). Resources are `*` and every pattern the
+ * policies name, each read literally; a pair is kept when it may be allowed and no other kept
+ * resource of the action already covers it.
+ * @param resource check only this resource instead
+ */
+export function allowedActionResources(policies: IamPolicies, resource?: string): AllowedAction[] {
+  const actions = new Map<string, ExpandedAction>();
+  for (const doc of policies.identity) {
+    for (const s of policyStatements(doc)) {
+      if (s.Effect !== 'Allow') continue;
+      for (const a of list(s.Action).flatMap(expandActionPattern)) if (!actions.has(a.action.toLowerCase())) actions.set(a.action.toLowerCase(), a);
+    }
+  }
+  const candidates = resource !== undefined ? [resource] : candidateResources(policies);
+  return [...actions.values()].flatMap((a) => {
+    const ok = candidates.filter((r) => evaluateIam(policies, { action: a.action, resource: r }) === 'allow');
+    // Of two patterns that match each other (`*`, `**`), the first one covers the other.
+    const covered = (r: string) => ok.some((o) => o !== r && wildcardMatches(o, r) && (!wildcardMatches(r, o) || o < r));
+    return ok.filter((r) => !covered(r)).map((r) => ({ ...a, resource: r }));
+  });
+}
+
+/** Actions allowed, by IAM access level; an action with two levels appears under both. */
+export type ActionsByAccessLevel = Record<IamAccessLevel, string[]>;
+
+/**
+ * Every action the policies may allow on at least one resource, grouped by the access level the
+ * AWS Service Authorization Reference gives it (via the bundled IAM data); candidates are those
+ * of {@link allowedActionResources}. Actions the reference does not know are skipped. Fails with
+ * `GT_POLICY_INVALID` on an identity Allow with NotAction, whose actions cannot be enumerated.
  * @param resource check only this resource instead
  */
 export function allowedActionsByAccessLevel(policies: IamPolicies, resource?: string): ActionsByAccessLevel {
+  for (const doc of policies.identity) {
+    for (const s of policyStatements(doc)) {
+      if (s.Effect === 'Allow' && s.NotAction !== undefined) throw new TrustError('GT_POLICY_INVALID', `statement ${s.Sid ?? ''} allows NotAction; its actions cannot be enumerated from the policy`);
+    }
+  }
   const out: ActionsByAccessLevel = { Read: [], List: [], Write: [], 'Permissions management': [], Tagging: [] };
-  const resources = resource !== undefined ? [resource] : candidateResources(policies.identity);
-  for (const action of candidateActions(policies.identity)) {
-    if (!resources.some((r) => evaluateIam(policies, { action, resource: r }) === 'allow')) continue;
-    for (const level of iamAction(action)?.accessLevels ?? []) out[level].push(action);
+  const actions = new Map(allowedActionResources(policies, resource).map((a) => [a.action, a.accessLevels] as const));
+  for (const [action, levels] of [...actions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const level of levels) out[level].push(action);
   }
   return out;
 }

@@ -3,28 +3,18 @@
  * web identity for its `sub`, or EKS Pod Identity through an association), and the actions each
  * allows by IAM access level, intersected with the role's permissions boundary.
  *
- * Evaluation follows IAM's rules for one principal in one account: an explicit Deny wins, an
- * action needs an Allow in an identity policy and, when the role has a boundary, in the boundary
- * too. Conditions are not evaluated: an Allow with a condition counts as allowing (the access
- * may be used) and a Deny with a condition as not denying, so the report never understates.
+ * Access is decided by the IAM evaluator (`../iam/evaluate`): an explicit Deny wins, an action
+ * needs an Allow in an identity policy and, when the role has a boundary, in the boundary too.
+ * Conditions are not evaluated: an Allow with a condition counts as allowing (the access may be
+ * used) and a Deny with a condition as not denying, so the report never understates.
  */
-import { iamAction, iamActionsMatching } from '../../aws/catalog';
+import type { IamStatement, PolicyDocument } from '../../aws/policy';
 import { awsDangers } from '../../definition/dangerous';
 import { serviceAccountUsername } from '../../definition/types';
+import { allowedActionResources, evaluateIam, policyStatements, wildcardMatches, type IamPolicies } from '../iam/evaluate';
 import { sortedRecord, sortedUnique, type AgentRef, type AwsAccessModel, type AwsRoleAccess, type DangerFlag } from '../model';
 import type { TerraformResource } from '../read';
 import { numberOrNull, parseReference, stringList, type TerraformIndex } from './resources';
-
-/** A policy statement as read from JSON (values may be one string or a list). */
-export interface Statement {
-  readonly Effect?: string;
-  readonly Principal?: unknown;
-  readonly Action?: unknown;
-  readonly NotAction?: unknown;
-  readonly Resource?: unknown;
-  readonly NotResource?: unknown;
-  readonly Condition?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
-}
 
 /** An identity policy attached to a role, with the resource to point at. */
 export interface AttachedPolicy {
@@ -32,7 +22,7 @@ export interface AttachedPolicy {
   readonly name: string;
   readonly where: string;
   /** Undefined when the document is not in the output. */
-  readonly statements?: readonly Statement[];
+  readonly statements?: readonly IamStatement[];
 }
 
 /** A role the agent can assume, with everything that decides its access. */
@@ -45,7 +35,7 @@ export interface AwsRoleGrant {
   readonly admitsOthers: readonly string[];
   readonly policies: readonly AttachedPolicy[];
   /** Boundary statements; undefined when the role has no boundary, null when it is not in the output. */
-  readonly boundary: readonly Statement[] | null | undefined;
+  readonly boundary: readonly IamStatement[] | null | undefined;
   readonly boundaryName: string | null;
   readonly maxSessionDurationSeconds: number | null;
 }
@@ -54,49 +44,30 @@ function list(value: unknown): string[] {
   return typeof value === 'string' ? [value] : stringList(value);
 }
 
-/**
- * IAM wildcard match: `*` any run of characters, `?` one character. Actions compare without
- * case (IAM does), resources with case.
- */
-export function iamPatternMatches(pattern: string, value: string, ignoreCase = false): boolean {
-  const body = pattern.split('').map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
-  return new RegExp(`^${body}$`, ignoreCase ? 'i' : '').test(value);
-}
-
 /** The statements of a policy JSON string; undefined when it is not literal JSON. */
-export function statementsOf(json: unknown): Statement[] | undefined {
+export function statementsOf(json: unknown): IamStatement[] | undefined {
   if (typeof json !== 'string') return undefined;
   try {
-    const doc = JSON.parse(json) as { Statement?: Statement | Statement[] };
-    const s = doc.Statement;
-    return s === undefined ? [] : Array.isArray(s) ? s : [s];
+    return [...policyStatements(JSON.parse(json) as PolicyDocument)];
   } catch {
     return undefined;
   }
 }
 
-function statementMatches(s: Statement, action: string, resource: string): boolean {
-  const actionOk = s.Action !== undefined
-    ? list(s.Action).some((a) => iamPatternMatches(a, action, true))
-    : s.NotAction !== undefined && !list(s.NotAction).some((a) => iamPatternMatches(a, action, true));
-  const resourceOk = s.Resource !== undefined
-    ? list(s.Resource).some((r) => iamPatternMatches(r, resource))
-    : s.NotResource !== undefined && !list(s.NotResource).some((r) => iamPatternMatches(r, resource));
-  return actionOk && resourceOk;
-}
-
-function allows(statements: readonly Statement[], action: string, resource: string): boolean {
-  const applies = statements.filter((s) => statementMatches(s, action, resource));
-  return applies.some((s) => s.Effect === 'Allow') && !applies.some((s) => s.Effect === 'Deny' && s.Condition === undefined);
+/** The identity policies (those in the output) and boundary of a role, for {@link evaluateIam}. */
+export function grantPolicies(grant: AwsRoleGrant): IamPolicies {
+  const identity = grant.policies.flatMap((p) => (p.statements ? [{ Statement: p.statements }] : []));
+  return grant.boundary ? { identity, boundary: { Statement: grant.boundary } } : { identity };
 }
 
 /**
- * Whether the identity policies, within the boundary (when there is one), allow `action` on
- * `resource` (a resource pattern is read literally, so `arn:…:service/shop/*` asks about that
- * pattern as a whole).
+ * Whether the identity statements, within the boundary statements (when given), may allow
+ * `action` on `resource`.
+ * @deprecated use `evaluateIam(grantPolicies(grant), { action, resource }) === 'allow'`; kept
+ * until src/testing moves to it.
  */
-export function iamAllows(identity: readonly Statement[], boundary: readonly Statement[] | undefined, action: string, resource: string): boolean {
-  return allows(identity, action, resource) && (boundary === undefined || allows(boundary, action, resource));
+export function iamAllows(identity: readonly IamStatement[], boundary: readonly IamStatement[] | undefined, action: string, resource: string): boolean {
+  return evaluateIam({ identity: [{ Statement: identity }], ...(boundary ? { boundary: { Statement: boundary } } : {}) }, { action, resource }) === 'allow';
 }
 
 function trustOf(index: TerraformIndex, stack: string, role: TerraformResource, agent: AgentRef): { assumableBy: string[]; agentAdmitted: boolean; others: string[] } {
@@ -123,7 +94,7 @@ function trustOf(index: TerraformIndex, stack: string, role: TerraformResource, 
       for (const sub of subs) {
         const text = `IRSA ${sub} (${provider})`;
         assumableBy.push(text);
-        if (iamPatternMatches(sub, username)) agentAdmitted = true;
+        if (wildcardMatches(sub, username)) agentAdmitted = true;
         if (sub !== username) others.push(text);
       }
     }
@@ -208,37 +179,13 @@ export function awsRoleGrants(index: TerraformIndex, agent: AgentRef): AwsRoleGr
   return out;
 }
 
-/** The actions an action pattern stands for, with their access levels (`Unknown` when not in the reference). */
-export function expandAction(pattern: string): Array<{ action: string; level: string }> {
-  if (/[*?]/.test(pattern)) {
-    const found = iamActionsMatching(pattern);
-    return found.length > 0 ? found.map((i) => ({ action: i.action, level: i.accessLevels.join(', ') })) : [{ action: pattern, level: 'Unknown' }];
-  }
-  const info = iamAction(pattern);
-  return [{ action: info?.action ?? pattern, level: info ? info.accessLevels.join(', ') : 'Unknown' }];
-}
-
 /**
- * Allowed (action, resource) pairs of a role: every action its identity policies name, on every
- * resource the identity or boundary statements name for it, kept when the pair is allowed and
- * not already covered by a wider allowed resource.
+ * Allowed (action, resource) pairs of a role, from {@link allowedActionResources} over its
+ * identity policies within its boundary; `level` joins the access levels (`Unknown` when the
+ * IAM reference does not know the action).
  */
 export function allowedActions(grant: AwsRoleGrant): Array<{ action: string; level: string; resource: string }> {
-  const identity = grant.policies.flatMap((p) => p.statements ?? []);
-  const boundary = grant.boundary ?? undefined;
-  const out: Array<{ action: string; level: string; resource: string }> = [];
-  const seen = new Set<string>();
-  for (const s of identity.filter((st) => st.Effect === 'Allow')) {
-    for (const { action, level } of list(s.Action).flatMap(expandAction)) {
-      if (seen.has(action)) continue;
-      seen.add(action);
-      const related = [...identity, ...(boundary ?? [])].filter((st) => list(st.Action).some((a) => iamPatternMatches(a, action, true)));
-      const candidates = sortedUnique(related.flatMap((st) => list(st.Resource)));
-      const ok = candidates.filter((r) => iamAllows(identity, boundary, action, r));
-      for (const r of ok.filter((r) => !ok.some((o) => o !== r && iamPatternMatches(o, r)))) out.push({ action, level, resource: r });
-    }
-  }
-  return out;
+  return allowedActionResources(grantPolicies(grant)).map((a) => ({ action: a.action, level: a.accessLevels.join(', ') || 'Unknown', resource: a.resource }));
 }
 
 function roleAccess(grant: AwsRoleGrant): AwsRoleAccess {

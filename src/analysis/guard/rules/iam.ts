@@ -1,26 +1,21 @@
 /** Guard rules for AWS IAM: roles the agent can assume, their policies, boundary and session length. */
-import type { PolicyDocument } from '../../../aws/policy';
 import { permissionPolicy } from '../../../aws/policy';
 import { phaseLabel } from '../../../phase/table';
-import { expandAction, iamAllows, awsRoleGrants, type Statement } from '../../terraform/aws';
+import { evaluateIam, expandActionPattern, type IamPolicies } from '../../iam/evaluate';
+import { awsRoleGrants, grantPolicies } from '../../terraform/aws';
 import type { GuardContext } from '../context';
 import type { GuardRule, RuleHit } from '../types';
 import { listed } from './kubernetes';
-
-function ceilingStatements(ctx: GuardContext): Statement[] {
-  const doc: PolicyDocument | undefined = permissionPolicy(ctx.definition, ctx.phase);
-  if (!doc) return [];
-  return (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]) as Statement[];
-}
 
 function list(v: unknown): string[] {
   return typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
 function aboveCeiling(ctx: GuardContext): RuleHit[] {
-  const ceiling = ceilingStatements(ctx);
+  const doc = permissionPolicy(ctx.definition, ctx.phase);
+  const ceiling: IamPolicies = { identity: doc ? [doc] : [] };
   return awsRoleGrants(ctx.terraform, ctx.agent).flatMap((g) => {
-    const boundary = g.boundary ?? undefined;
+    const { boundary } = grantPolicies(g);
     return g.policies.flatMap((p) => {
       const extra: string[] = [];
       for (const s of (p.statements ?? []).filter((st) => st.Effect === 'Allow')) {
@@ -28,9 +23,11 @@ function aboveCeiling(ctx: GuardContext): RuleHit[] {
           extra.push(`NotAction ${list(s.NotAction).join(',')}`);
           continue;
         }
-        for (const { action } of list(s.Action).flatMap(expandAction)) {
+        const statement: IamPolicies = { identity: [{ Statement: [s] }], ...(boundary ? { boundary } : {}) };
+        for (const { action } of list(s.Action).flatMap(expandActionPattern)) {
           for (const resource of list(s.Resource ?? '*')) {
-            if (iamAllows([s], boundary, action, resource) && !iamAllows(ceiling, undefined, action, resource)) extra.push(`${action} on ${resource}`);
+            const req = { action, resource };
+            if (evaluateIam(statement, req) === 'allow' && evaluateIam(ceiling, req) !== 'allow') extra.push(`${action} on ${resource}`);
           }
         }
       }
