@@ -1,0 +1,146 @@
+/**
+ * What a phase grants, one atomic permission per line with the object it comes from, read from
+ * the synthesized objects with the analysis (RBAC bindings, Vault roles and ACLs, IAM roles and
+ * their policies). The assertions use it to name the grant that breaks a promise.
+ */
+import { ANY } from '../analysis/model';
+import { kubernetesBindingGrants, rowDangers, rowText, type KubernetesBindingGrant } from '../analysis/k8s/access';
+import type { Manifest } from '../analysis/k8s/authorizer';
+import { statementMatches } from '../analysis/iam/evaluate';
+import { allowedActions, awsRoleGrants, type AwsRoleGrant } from '../analysis/terraform/aws';
+import { TerraformIndex } from '../analysis/terraform/resources';
+import { vaultRoleGrants, type VaultRoleGrant } from '../analysis/terraform/vault';
+import { VaultAcl } from '../analysis/vault/acl';
+import { awsDangers } from '../definition/dangerous';
+import { READ_VERBS } from '../phase/table';
+import { vaultPathPattern } from '../vault/match';
+import type { PhaseAccess } from './synthesize';
+
+/** One permission the phase grants. */
+export interface Grant {
+  /** `patch apps/deployments "checkout" in shop`, `vault update secret/data/shop/x`, `iam ecs:UpdateService on arn:…`. */
+  readonly text: string;
+  /** The object it comes from: `Role incident-responder in shop`, `policy x of Vault role y`, …. */
+  readonly source: string;
+  /** Anything but reading: a write verb, a Vault capability other than read/list, an IAM action outside Read/List. */
+  readonly writes: boolean;
+  /** Limited to named objects, an exact Vault path or an ARN without wildcards. */
+  readonly named: boolean;
+  /** IDs from the dangerous set (`secrets`, `wildcard`, `aws-secret-read`, …). */
+  readonly dangers: readonly string[];
+}
+
+const READS = new Set<string>(READ_VERBS);
+/** HTTP verbs of non-resource URLs that only read. */
+const URL_READS = new Set(['get', 'head', 'options']);
+const VAULT_READS = new Set(['read', 'list']);
+const IAM_READ_LEVELS = new Set(['Read', 'List']);
+
+/** `text (source)`, with the danger IDs when there are any. */
+export function grantLine(g: Grant): string {
+  return `${g.text} (${g.source})${g.dangers.length > 0 ? ` [${g.dangers.join(', ')}]` : ''}`;
+}
+
+/** `Role incident-responder in shop`, `ClusterRole view, bound by RoleBinding extra in shop, to Group system:authenticated`. */
+export function bindingText(g: KubernetesBindingGrant): string {
+  const binding = g.source;
+  const name = binding.metadata?.name ?? '';
+  const namespace = binding.metadata?.namespace ?? '';
+  const role = (binding['roleRef'] ?? {}) as { readonly kind?: string; readonly name?: string };
+  const parts = [role.kind === 'Role' ? `Role ${role.name} in ${namespace}` : `ClusterRole ${role.name}`];
+  if (name !== role.name || (binding.kind === 'RoleBinding' && role.kind === 'ClusterRole')) {
+    parts.push(`bound by ${binding.kind === 'RoleBinding' ? `RoleBinding ${name} in ${namespace}` : `ClusterRoleBinding ${name}`}`);
+  }
+  if (g.viaGroup) parts.push(`to ${g.ref.subject}`);
+  return parts.join(', ');
+}
+
+/** The manifests of the output. */
+export function manifestsOf(p: PhaseAccess): Manifest[] {
+  return p.output.manifests.map((m) => m.manifest);
+}
+
+function kubernetesGrants(p: PhaseAccess): Grant[] {
+  return kubernetesBindingGrants(manifestsOf(p), p.agent).flatMap((g) => {
+    const source = bindingText(g);
+    const rows = g.rows.map((row): Grant => ({
+      text: rowText(row),
+      source,
+      writes: !READS.has(row.verb),
+      named: row.name !== ANY,
+      dangers: rowDangers(row).map((d) => d.id),
+    }));
+    const urls = g.nonResource.map(({ url, verb }): Grant => ({
+      text: `${verb} ${url} (non-resource URL)`,
+      source,
+      writes: !URL_READS.has(verb),
+      named: !url.includes(ANY),
+      dangers: verb === ANY || url.includes(ANY) ? ['wildcard'] : [],
+    }));
+    return [...rows, ...urls];
+  });
+}
+
+/** `policy a` or `policies a, b` of a Vault role declaring `path`. */
+export function vaultPolicySource(role: VaultRoleGrant, path: string): string {
+  const names = role.policies.filter((x) => x.rules.some((r) => vaultPathPattern(r.path).path === path)).map((x) => x.name);
+  return `${names.length === 1 ? 'policy' : 'policies'} ${names.join(', ')} of Vault role ${role.name}`;
+}
+
+/** The merged ACL of the policies a Vault role attaches (what a token of that role gets). */
+export function roleAcl(role: VaultRoleGrant): VaultAcl {
+  return new VaultAcl(role.policies.map((x) => x.rules));
+}
+
+function vaultGrants(p: PhaseAccess): Grant[] {
+  return vaultRoleGrants(new TerraformIndex(p.output.stacks), p.agent).flatMap((role) => {
+    const acl = roleAcl(role);
+    const paths = [...new Set(role.policies.flatMap((x) => x.rules.map((r) => vaultPathPattern(r.path).path)))];
+    return paths.flatMap((path) =>
+      acl.capabilities(path).filter((c) => c !== 'deny').map((capability): Grant => ({
+        text: `vault ${capability} ${path}`,
+        source: vaultPolicySource(role, path),
+        writes: !VAULT_READS.has(capability),
+        named: vaultPathPattern(path).kind === 'exact',
+        dangers: [],
+      })),
+    );
+  });
+}
+
+/** The identity policies of an IAM role that allow `action` on `resource`, with statement IDs. */
+export function iamSource(role: AwsRoleGrant, action: string, resource: string): string {
+  const found = role.policies.flatMap((policy) =>
+    (policy.statements ?? [])
+      .filter((s) => s.Effect === 'Allow' && statementMatches(s, { action, resource }))
+      .map((s) => `${policy.name}${s.Sid ? ` statement ${s.Sid}` : ''}`),
+  );
+  return found.length > 0 ? `${found.join(', ')} of IAM role ${role.name}` : `IAM role ${role.name}`;
+}
+
+function awsGrants(p: PhaseAccess): Grant[] {
+  return awsRoleGrants(new TerraformIndex(p.output.stacks), p.agent).flatMap((role) =>
+    allowedActions(role).map(({ action, level, resource }): Grant => ({
+      text: `iam ${action} on ${resource}`,
+      source: iamSource(role, action, resource),
+      writes: level.split(', ').some((l) => !IAM_READ_LEVELS.has(l)),
+      named: !/[*?]/.test(resource),
+      dangers: awsDangers([action]).map((d) => d.id),
+    })),
+  );
+}
+
+/** Every Kubernetes, Vault and IAM permission of the phase with its source (egress grants nothing to write). */
+export function grantsOf(p: PhaseAccess): Grant[] {
+  return [...kubernetesGrants(p), ...vaultGrants(p), ...awsGrants(p)];
+}
+
+/** Objects the agent is bound to whose content is not in the output, so its access through them is unknown. */
+export function unknownAccess(p: PhaseAccess): string[] {
+  const m = p.access;
+  return [
+    ...m.kubernetes.bindings.filter((b) => !b.resolved).map((b) => `${b.binding} binds ${b.role}, which is not in the output`),
+    ...m.vault.unresolved.map((policy) => `Vault policy ${policy} is attached but not in the output`),
+    ...Object.entries(m.aws.roles).flatMap(([role, r]) => r.unresolved.map((x) => `IAM role ${role}: ${x} is not in the output`)),
+  ];
+}
