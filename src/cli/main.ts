@@ -9,6 +9,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   history: { summary: 'show the phase changes recorded in the state file', load: async () => (await import('./history.js')).historyCommand },
   access: { summary: 'show what an agent can actually do in a synthesized output', load: async () => (await import('./access.js')).accessCommand },
   diff: { summary: 'show what an agent gains and loses between two synthesized outputs', load: async () => (await import('./diff.js')).diffCommand },
+  report: { summary: 'write the trust report: one self-contained HTML page of the agent\'s record', load: async () => (await import('./report.js')).reportCommand },
 };
 
 /** Registers a subcommand (used by the modules that add commands). */

@@ -4,7 +4,7 @@ import { isPhase, phaseLabel, type Phase } from '../phase/table';
 import { readState, writeState } from '../state/file';
 import { setPhase } from '../state/set-phase';
 import { isoSeconds } from '../time';
-import { EXIT, parseFlags, required, type Io } from './io';
+import { EXIT, nowFlag, parseFlags, required, type Io } from './io';
 
 const USAGE = 'trust-gate set-phase --state FILE --phase N --by WHO --reason TEXT [--agent NAME] [--now ISO]';
 
@@ -21,8 +21,7 @@ export function setPhaseCommand(argv: string[], io: Io): number {
     throw new TrustError('GT_PHASE_INVALID', `--phase "${raw}" is not a phase; use 1 (Shadow), 2 (Read-Only Assist), 3 (Limited Remediation) or 4 (Autonomous)`);
   }
   const state = existsSync(file) ? readState(file) : undefined;
-  const at = values.now ? new Date(values.now) : io.now();
-  if (Number.isNaN(at.getTime())) throw new TrustError('GT_USAGE', `--now "${values.now}" is not an ISO-8601 time`);
+  const at = nowFlag(values.now, io);
   const next = setPhase(state, {
     phase: phase as Phase,
     by: required(values.by, '--by', USAGE),

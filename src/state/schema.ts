@@ -23,8 +23,12 @@ export const historyEntrySchema = z.looseObject({
 export const holdSchema = z.looseObject({
   reason: z.string(),
   since: isoWithZone,
-  /** The scope violation that caused it. */
+  /** The scope violation that caused it (the newest one when it covers several). */
   violationAt: isoWithZone,
+  /** How many scope violations the hold covers. */
+  violations: z.number().int().min(1).optional(),
+  /** `sha256:<hex>` of the inputs of the evaluation that placed or extended it. */
+  evidenceDigest: z.string().optional(),
 });
 
 /**
@@ -37,8 +41,16 @@ export const stateFileSchema = z.looseObject({
   since: isoWithZone,
   history: z.array(historyEntrySchema).optional(),
   hold: holdSchema.nullable().optional(),
-  /** Time of the newest scope violation already acted on; later ones demote. */
+  /**
+   * Time of the newest scope violation already acted on. Informational: which violations were
+   * acted on is `violationsActed`, so a late-arriving older violation still demotes once.
+   */
   violationsActedUntil: isoWithZone.optional(),
+  /**
+   * Digests of the scope violations already acted on (32 hex digits each, sorted); the gate
+   * acts on every violation not listed here exactly once. See `graduated-trust/gate`.
+   */
+  violationsActed: z.array(z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex digits, as trust-gate evaluate writes them')).optional(),
 });
 
 export type StateFile = z.infer<typeof stateFileSchema>;

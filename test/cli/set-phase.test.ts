@@ -89,3 +89,22 @@ describe('trust-gate status', () => {
     expect(run.stderr).toMatch(/unknown command "promote"; use one of .*set-phase.*status/);
   });
 });
+
+describe('trust-gate set-phase --now', () => {
+  it('fails on a time without a zone and leaves the file untouched', async () => {
+    const file = join(tempDir(), 'x.json');
+    writeFileSync(file, minimal);
+    const run = await runCli(['set-phase', '--state', file, '--phase', '3', '--by', 'a', '--reason', 'r', '--now', '2026-11-25T10:00:00']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/--now "2026-11-25T10:00:00" is not an ISO-8601 time with a zone/);
+    expect(readFileSync(file, 'utf8')).toBe(minimal);
+  });
+
+  it('keeps a hold through a manual override: a person changes the phase, not the open investigation', async () => {
+    const file = join(tempDir(), 'x.json');
+    const hold = { reason: 'scope violation', since: '2026-11-01T00:00:00Z', violationAt: '2026-10-31T00:00:00Z' };
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(minimal), hold }));
+    expect((await runCli(['set-phase', '--state', file, '--phase', '1', '--by', 'a', '--reason', 'r', '--now', '2026-11-25T10:00:00Z'])).code).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8')).hold).toEqual(hold);
+  });
+});

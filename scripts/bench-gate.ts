@@ -1,0 +1,236 @@
+/**
+ * Benchmark of the gate evaluator against a bare loop that only reads lines and JSON.parses them.
+ *
+ * Generates evidence into .bench/ (gitignored): an append-only log at a fixed rate of incidents
+ * per day, oldest first, so a longer file reaches further back in time while the windows the gate
+ * keeps in memory stay the same size. Each measurement runs in its own plain `node` child process
+ * on the compiled library (no TypeScript loader in the numbers), so peak RSS (maxRSS) is that
+ * run's alone; runs are interleaved (bare, readline, evaluator, repeat), times (wall and CPU)
+ * are medians and exclude process start-up, and each ratio is the median of the per-round
+ * ratios. Prints one JSON object and keeps it in .bench/bench-gate.json.
+ *
+ *   npm run build && npx tsx scripts/bench-gate.ts [--lines 1000000] [--runs 5] [--lib lib] [--no-flat]
+ *
+ * The evaluator runs on the example's state (phase 2 since October 1) and on a phase entered in
+ * June, whose windows hold three times as many incident ids: the gate's memory and a good part
+ * of its cost grow with the ids in its windows, not with the lines.
+ *
+ * The bare loop uses the same chunked splitter as the evaluator (the fastest measured; a
+ * readline loop is reported beside it), so the ratio is the evaluator's own cost: checking every
+ * record, the per-incident map and the decision, with the evidence digest hashed on a worker
+ * meanwhile as the CLI does (also measured without it). `flat` evaluates a file twice as long (twice the
+ * history, same windows) to show memory does not grow with lines.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { StateFile } from '../src/state/schema';
+
+const DIR = join(__dirname, '..', '.bench');
+const NOW = new Date('2026-11-25T00:00:00Z');
+const DAY = 86_400_000;
+const LINES_PER_DAY = 1370; // 1,000,000 lines reach two years back
+/** The example's state (examples/trust/incident-responder.json): phase 2 since October 1, about 74,000 incident ids in its windows. */
+const STATE: StateFile = { agent: 'incident-responder', phase: 2, since: '2026-10-01T00:00:00Z' };
+/** A phase entered in June: about 240,000 incident ids in the windows, the memory the gate must keep. */
+const LONG_PHASE: StateFile = { ...STATE, since: '2026-06-01T00:00:00Z' };
+const PHASE_2_FROM = '2026-06-01T00:00:00Z';
+const DOMAINS = ['database', 'network', 'kubernetes', 'storage', 'dns', 'auth', 'queue', 'cache'];
+
+/** A small deterministic PRNG (mulberry32), so every run benchmarks the same bytes. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function generate(file: string, lines: number): void {
+  const rnd = random(42);
+  const phase2Ms = Date.parse(PHASE_2_FROM);
+  const startMs = NOW.getTime() - (lines / LINES_PER_DAY) * DAY;
+  const fd = openSync(file, 'w');
+  let out = '';
+  let nextId = 1;
+  for (let i = 0; i < lines; i++) {
+    const atMs = startMs + (i / LINES_PER_DAY) * DAY + (rnd() < 0.001 ? 2 * DAY : 0); // 0.1% stamped in the future
+    const at = new Date(Math.floor(atMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    const agent = rnd() < 0.02 ? 'billing-agent' : 'incident-responder';
+    const r = rnd();
+    let record: Record<string, unknown>;
+    if (r < 0.97) {
+      const id = rnd() < 0.05 && nextId > 100 ? nextId - 1 - Math.floor(rnd() * 100) : nextId++; // 5% re-reports: the last wins
+      const phase = atMs < phase2Ms ? 1 : 2;
+      record = { type: 'incident', agent, at, id: `INC-${id}`, phase, domain: DOMAINS[Math.floor(rnd() * DOMAINS.length)], diagnosisCorrect: rnd() < 0.96 };
+      if (phase === 2) {
+        record.operatorAgreed = rnd() < 0.93;
+        record.edits = rnd() < 0.85 ? 'minimal' : 'major';
+        record.outOfScopeRecommendation = false;
+      }
+      if (rnd() < 0.3) record.confidence = Math.round(rnd() * 100) / 100;
+    } else if (r < 0.985) {
+      record = { type: 'signoff', agent, at, by: `sre-${Math.floor(rnd() * 20)}`, transition: '2->3' };
+    } else if (r < 0.99998) {
+      record = { type: 'investigation-closed', agent, at, by: 'oncall', note: 'closed after review' };
+    } else {
+      record = { type: 'scope-violation', agent, at, source: 'falco', detail: `exec into pod ${i}` };
+    }
+    out += JSON.stringify(record) + '\n';
+    if (out.length > 1 << 20) {
+      writeSync(fd, out);
+      out = '';
+    }
+  }
+  writeSync(fd, out);
+  closeSync(fd);
+}
+
+/**
+ * The measured programs, run with plain `node -e` (no TypeScript loader in the measurement) on
+ * the compiled library. Each prints `{ ms, cpuMs, maxRssMB, result }`.
+ */
+function program(body: string): string {
+  return `(async () => {
+  const file = process.argv[1];
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  const result = await (async () => { ${body} })();
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const used = process.cpuUsage(cpu);
+  console.log(JSON.stringify({ ms, cpuMs: (used.user + used.system) / 1000, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024), result }));
+})();`;
+}
+
+const PROGRAMS = {
+  /** Read lines with the evaluator's splitter and JSON.parse them: nothing else. */
+  bare: program(`
+    const { createReadStream } = require('node:fs');
+    const { StringDecoder } = require('node:string_decoder');
+    const decoder = new StringDecoder('utf8');
+    let carry = '';
+    let n = 0;
+    for await (const chunk of createReadStream(file, { highWaterMark: 64 * 1024 })) {
+      const text = carry + decoder.write(chunk);
+      let start = 0;
+      let end = text.indexOf('\\n');
+      while (end !== -1) {
+        JSON.parse(text.slice(start, end));
+        n++;
+        start = end + 1;
+        end = text.indexOf('\\n', start);
+      }
+      carry = text.slice(start);
+    }
+    return n;`),
+  /** The same with readline, the usual way to read lines in Node. */
+  readline: program(`
+    const { createReadStream } = require('node:fs');
+    const { createInterface } = require('node:readline');
+    let n = 0;
+    for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+      JSON.parse(line);
+      n++;
+    }
+    return n;`),
+  /**
+   * What trust-gate evaluate does, with the modules it loads: parse the state file (zod), read,
+   * check, aggregate and decide, the evidence digest hashed on its worker meanwhile.
+   */
+  evaluator: program(`
+    const lib = process.argv[2];
+    const { parseState } = require(lib + '/state/file.js');
+    const { evaluate } = require(lib + '/gate/evaluate.js');
+    const { fileSource } = require(lib + '/gate/files.js');
+    const { digestFiles } = require(lib + '/gate/digest.js');
+    const digest = digestFiles([file]);
+    const state = parseState(process.argv[3], 'state.json');
+    const decision = await evaluate({ state, now: new Date('${NOW.toISOString()}'), evidence: [fileSource(file)] });
+    await digest;
+    return decision.action + ' ' + decision.from + '->' + decision.to;`),
+  /** The same without the digest. */
+  evaluatorWithoutDigest: program(`
+    const lib = process.argv[2];
+    const { parseState } = require(lib + '/state/file.js');
+    const { evaluate } = require(lib + '/gate/evaluate.js');
+    const { fileSource } = require(lib + '/gate/files.js');
+    const state = parseState(process.argv[3], 'state.json');
+    const decision = await evaluate({ state, now: new Date('${NOW.toISOString()}'), evidence: [fileSource(file)] });
+    return decision.action + ' ' + decision.from + '->' + decision.to;`),
+};
+
+type Mode = keyof typeof PROGRAMS;
+
+/** One run: wall time, CPU time of all the process's threads (steadier on a busy machine), peak RSS. */
+interface Run { ms: number; cpuMs: number; maxRssMB: number; result: unknown }
+
+function measure(mode: Mode, file: string, lib: string, state: StateFile = STATE): Run {
+  const r = spawnSync(process.execPath, ['-e', PROGRAMS[mode], file, lib, JSON.stringify(state)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`${mode} run failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Run;
+}
+
+function median(runs: Run[]): Run {
+  const mid = (pick: (r: Run) => number) => [...runs].map(pick).sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
+  return { ms: Math.round(mid((r) => r.ms)), cpuMs: Math.round(mid((r) => r.cpuMs)), maxRssMB: Math.max(...runs.map((r) => r.maxRssMB)), result: runs[0]!.result };
+}
+
+function fileFor(lines: number): string {
+  mkdirSync(DIR, { recursive: true });
+  const file = join(DIR, `evidence-${lines}.jsonl`);
+  if (!existsSync(file)) generate(file, lines);
+  return file;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { lines: { type: 'string' }, runs: { type: 'string' }, lib: { type: 'string' }, 'no-flat': { type: 'boolean' } } });
+  const lines = Number(values.lines ?? 1_000_000);
+  const runs = Number(values.runs ?? 5);
+  const lib = values.lib ?? join(__dirname, '..', 'lib');
+  if (!existsSync(join(lib, 'gate/digest.js'))) throw new Error(`${lib}/gate/digest.js is missing: run npm run build first (or pass --lib DIR)`);
+  const file = fileFor(lines);
+  // Interleaved, so a busy machine slows every program alike; each ratio is the median of the rounds' ratios.
+  const rounds = Array.from({ length: runs }, () => ({
+    bare: measure('bare', file, lib), readline: measure('readline', file, lib),
+    evaluator: measure('evaluator', file, lib), withoutDigest: measure('evaluatorWithoutDigest', file, lib),
+    longPhase: measure('evaluator', file, lib, LONG_PHASE),
+  }));
+  const round2 = (x: number) => Math.round(x * 100) / 100;
+  type Round = (typeof rounds)[number];
+  const ratioOf = (pick: (r: Round) => Run, time: 'ms' | 'cpuMs', base: (r: Round) => Run = (r) => r.bare) =>
+    rounds.map((r) => pick(r)[time] / base(r)[time]).sort((a, b) => a - b).map(round2);
+  const middle = (xs: number[]) => xs[Math.floor(xs.length / 2)]!;
+  const evaluated = median(rounds.map((r) => r.evaluator));
+  const report: Record<string, unknown> = {
+    lines,
+    megabytes: Math.round(statSync(file).size / 1024 / 1024),
+    runs,
+    node: process.version,
+    bareLoop: median(rounds.map((r) => r.bare)),
+    bareReadlineLoop: median(rounds.map((r) => r.readline)),
+    evaluator: evaluated,
+    evaluatorWithoutDigest: median(rounds.map((r) => r.withoutDigest)),
+    evaluatorLongPhase: median(rounds.map((r) => r.longPhase)),
+    ratio: middle(ratioOf((r) => r.evaluator, 'ms')),
+    ratios: ratioOf((r) => r.evaluator, 'ms'),
+    cpuRatio: middle(ratioOf((r) => r.evaluator, 'cpuMs')),
+    ratioWithoutDigest: middle(ratioOf((r) => r.withoutDigest, 'ms')),
+    ratioLongPhase: middle(ratioOf((r) => r.longPhase, 'ms')),
+    ratioToReadline: middle(ratioOf((r) => r.evaluator, 'ms', (r) => r.readline)),
+    linesPerSecond: Math.round(lines / (evaluated.ms / 1000)),
+  };
+  if (!values['no-flat']) {
+    const long = measure('evaluator', fileFor(lines * 2), lib);
+    report.flat = { lines: lines * 2, evaluatorMaxRssMB: long.maxRssMB, evaluatorMs: Math.round(long.ms), note: 'twice the history, same windows' };
+  }
+  writeFileSync(join(DIR, 'bench-gate.json'), JSON.stringify(report, null, 2) + '\n');
+  process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,157 @@
+import { readFileSync, statSync } from 'node:fs';
+import { TrustError } from '../errors';
+import { nextState } from '../gate/apply';
+import { digestFiles } from '../gate/digest';
+import type { AuditInput } from '../gate/evaluate';
+import { evaluate } from '../gate/evaluate';
+import { fileSource } from '../gate/files';
+import { FORMATS, formatDecision } from '../gate/format';
+import { DEFAULT_POLICY, policyDigest, type GatePolicy } from '../gate/policy';
+import { phaseLabel } from '../phase/table';
+import { parseState, readState, writeState } from '../state/file';
+import type { StateFile } from '../state/schema';
+import { EXIT, formatFlag, nowFlag, parseFlags, required, type Io } from './io';
+
+const USAGE = 'trust-gate evaluate --state FILE --evidence FILE [--evidence FILE ...] [--policy FILE] [--now ISO] ' +
+  '[--format text|json|markdown|commit] [--write] [--detailed-exitcode] [--k8s-audit FILE --k8s-user USERNAME] ' +
+  '[--cloudtrail FILE --aws-role-arn ARN] [--vault-audit FILE --vault-role ROLE]';
+
+/** Inputs at least this large get a progress line on a terminal. */
+const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
+const PROGRESS_EVERY_MS = 500;
+
+function readStateText(file: string): { text: string; state: StateFile } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { text: '', state: readState(file) }; // readState throws the error that says what is wrong
+  }
+  return { text, state: parseState(text, file) };
+}
+
+async function readPolicy(file: string | undefined): Promise<GatePolicy> {
+  if (file === undefined) return DEFAULT_POLICY;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new TrustError('GT_INPUT', `cannot read the policy file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check --policy`, file);
+  }
+  const { parsePolicy } = await import('../gate/policy-file.js'); // yaml is loaded only for a policy file
+  return parsePolicy(text, file);
+}
+
+/** Size and modification time: what must not change while the gate reads a file. */
+function fingerprint(file: string, flag: string): { size: number; mtimeMs: number } {
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile()) throw new TrustError('GT_INPUT', `is not a file; ${flag} takes a file`, file);
+    return { size: stat.size, mtimeMs: stat.mtimeMs };
+  } catch (e) {
+    if (e instanceof TrustError) throw e;
+    throw new TrustError('GT_INPUT', `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check ${flag}`, file);
+  }
+}
+
+/** Pairs `--<log> FILE...` with the identity flag it needs. */
+function paired(files: string[] | undefined, identity: string | undefined, logFlag: string, identityFlag: string): string | undefined {
+  if ((files?.length ?? 0) > 0 && !identity) throw new TrustError('GT_USAGE', `${logFlag} needs ${identityFlag}: whose denials to count\nusage: ${USAGE}`);
+  if (identity && !(files?.length)) throw new TrustError('GT_USAGE', `${identityFlag} is given without ${logFlag} FILE\nusage: ${USAGE}`);
+  return identity;
+}
+
+/** Progress on stderr: one rewritten line, at most every half second. */
+function progress(io: Io, total: number): { onBytes?: (n: number) => void; done: () => void } {
+  if (!io.stderrIsTty || total < PROGRESS_MIN_BYTES) return { done: () => undefined };
+  let read = 0;
+  let last = 0;
+  const mb = (n: number) => (n / 1024 / 1024).toFixed(0);
+  return {
+    onBytes: (n) => {
+      read += n;
+      const t = Date.now();
+      if (t - last < PROGRESS_EVERY_MS) return;
+      last = t;
+      io.stderr(`\rtrust-gate evaluate: read ${mb(read)} of ${mb(total)} MiB (${Math.floor((read / total) * 100)}%)`);
+    },
+    done: () => io.stderr('\r\x1b[K'),
+  };
+}
+
+/**
+ * `trust-gate evaluate`: reads evidence, audit logs and the committed phase, prints the decision,
+ * and with `--write` commits it atomically. Exit 0, 1 on error, 2 with `--detailed-exitcode` when
+ * the phase changes.
+ */
+export async function evaluateCommand(argv: string[], io: Io): Promise<number> {
+  const { values } = parseFlags(argv, {
+    state: { type: 'string' }, evidence: { type: 'string', multiple: true }, policy: { type: 'string' }, now: { type: 'string' },
+    format: { type: 'string' }, write: { type: 'boolean' }, 'detailed-exitcode': { type: 'boolean' },
+    'k8s-audit': { type: 'string', multiple: true }, 'k8s-user': { type: 'string' },
+    cloudtrail: { type: 'string', multiple: true }, 'aws-role-arn': { type: 'string' },
+    'vault-audit': { type: 'string', multiple: true }, 'vault-role': { type: 'string' },
+  }, USAGE);
+  const file = required(values.state, '--state', USAGE);
+  const evidenceFiles = values.evidence ?? [];
+  if (evidenceFiles.length === 0) throw new TrustError('GT_USAGE', `--evidence is required\nusage: ${USAGE}`);
+  const format = formatFlag(values.format, FORMATS, 'text');
+  // The clock is cut to whole seconds so written times stay tidy; a record in the current second counts next time.
+  const now = values.now === undefined ? new Date(Math.floor(io.now().getTime() / 1000) * 1000) : nowFlag(values.now, io);
+  const k8sUser = paired(values['k8s-audit'], values['k8s-user'], '--k8s-audit', '--k8s-user');
+  const roleArn = paired(values.cloudtrail, values['aws-role-arn'], '--cloudtrail', '--aws-role-arn');
+  const vaultRole = paired(values['vault-audit'], values['vault-role'], '--vault-audit', '--vault-role');
+
+  const { text, state } = readStateText(file);
+  const policy = await readPolicy(values.policy);
+  const inputs: [string, string][] = [
+    ...evidenceFiles.map((f): [string, string] => [f, '--evidence']),
+    ...(values['k8s-audit'] ?? []).map((f): [string, string] => [f, '--k8s-audit']),
+    ...(values.cloudtrail ?? []).map((f): [string, string] => [f, '--cloudtrail']),
+    ...(values['vault-audit'] ?? []).map((f): [string, string] => [f, '--vault-audit']),
+  ];
+  const before = inputs.map(([f, flag]) => fingerprint(f, flag));
+  const total = before.reduce((sum, f) => sum + f.size, 0);
+
+  const hashing = new AbortController();
+  const digest = digestFiles(inputs.map(([f]) => f), hashing.signal); // on a worker thread while the gate reads
+  digest.catch(() => undefined); // awaited below, or abandoned when the evaluation fails
+  const report = progress(io, total);
+  const source = (f: string) => fileSource(f, report.onBytes ? { onBytes: report.onBytes } : {});
+  const audit: AuditInput[] = [
+    ...(values['k8s-audit'] ?? []).map((f): AuditInput => ({ kind: 'k8s-audit', source: source(f), user: k8sUser! })),
+    ...(values.cloudtrail ?? []).map((f): AuditInput => ({ kind: 'cloudtrail', source: source(f), roleArn: roleArn! })),
+    ...(values['vault-audit'] ?? []).map((f): AuditInput => ({ kind: 'vault-audit', source: source(f), role: vaultRole! })),
+  ];
+  let decision;
+  try {
+    decision = await evaluate({ state, policy, now, evidence: evidenceFiles.map(source), audit });
+  } catch (e) {
+    hashing.abort();
+    throw e;
+  } finally {
+    report.done();
+  }
+  const digests = { evidence: await digest, policy: policyDigest(policy) };
+  inputs.forEach(([f, flag], i) => {
+    const after = fingerprint(f, flag);
+    if (after.size !== before[i]!.size || after.mtimeMs !== before[i]!.mtimeMs) {
+      throw new TrustError('GT_INPUT', 'changed while the gate was reading it, so the decision and its digest may not match it; run again once it is complete', f);
+    }
+  });
+
+  if (values.write) {
+    const next = nextState(state, decision, digests);
+    if (next) {
+      if (readFileSync(file, 'utf8') !== text) {
+        throw new TrustError('GT_STATE_IO', 'changed while the gate was evaluating; nothing was written; run the evaluation again', file);
+      }
+      writeState(file, next);
+      io.stderr(`trust-gate evaluate: wrote ${file}: ${phaseLabel(decision.from)} -> ${phaseLabel(decision.to)}${decision.hold ? ', on hold' : ''}\n`);
+    } else {
+      io.stderr(`trust-gate evaluate: ${file} unchanged: nothing to write\n`);
+    }
+  }
+  io.stdout(formatDecision(decision, digests, format));
+  return values['detailed-exitcode'] && decision.to !== decision.from ? EXIT.changes : EXIT.ok;
+}

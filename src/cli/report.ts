@@ -1,0 +1,57 @@
+import { readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { TrustError } from '../errors';
+import { digestFiles, fileSource, parsePolicy, policyDigest, DEFAULT_POLICY, type GatePolicy } from '../gate';
+import { collectReport, renderReport } from '../report';
+import { readState, writeFileAtomic } from '../state/file';
+import { EXIT, nowFlag, parseFlags, required, type Io } from './io';
+
+const USAGE = 'trust-gate report --state FILE --evidence FILE [--evidence FILE ...] [--policy FILE] [--now ISO] --out FILE';
+
+function readPolicy(file: string | undefined): GatePolicy {
+  if (file === undefined) return DEFAULT_POLICY;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new TrustError('GT_INPUT', `cannot read the policy file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check --policy`, file);
+  }
+  return parsePolicy(text, file);
+}
+
+function checkOutFolder(out: string): void {
+  const folder = dirname(out);
+  let isFolder = false;
+  try {
+    isFolder = statSync(folder).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isFolder) throw new TrustError('GT_USAGE', `the folder "${folder}" does not exist; create it or choose another --out`, out);
+}
+
+/**
+ * `trust-gate report`: writes the trust report, one self-contained HTML file, atomically to
+ * `--out`. Reads the evidence as `trust-gate evaluate` does and shows its decision.
+ */
+export async function reportCommand(argv: string[], io: Io): Promise<number> {
+  const { values } = parseFlags(argv, {
+    state: { type: 'string' }, evidence: { type: 'string', multiple: true }, policy: { type: 'string' }, now: { type: 'string' }, out: { type: 'string' },
+  }, USAGE);
+  const file = required(values.state, '--state', USAGE);
+  const out = required(values.out, '--out', USAGE);
+  const evidence = values.evidence ?? [];
+  if (evidence.length === 0) throw new TrustError('GT_USAGE', `--evidence is required\nusage: ${USAGE}`);
+  const now = values.now === undefined ? new Date(Math.floor(io.now().getTime() / 1000) * 1000) : nowFlag(values.now, io);
+  checkOutFolder(out);
+  const state = readState(file);
+  const policy = readPolicy(values.policy);
+  const digest = digestFiles(evidence);
+  digest.catch(() => undefined); // hashed on a worker while the report reads; awaited below
+  const data = await collectReport({ state, policy, now, evidence: evidence.map((f) => fileSource(f)) });
+  const html = await renderReport(data, { evidence: await digest, policy: policyDigest(policy) });
+  writeFileAtomic(out, html);
+  const t = data.timeline;
+  io.stderr(`trust-gate report: wrote ${out} (${Math.ceil(Buffer.byteLength(html) / 1024)} KiB): ${t.incidents} incidents over ${t.buckets} days, gate would ${data.decision.action}\n`);
+  return EXIT.ok;
+}

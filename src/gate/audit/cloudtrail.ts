@@ -1,0 +1,46 @@
+/**
+ * AWS CloudTrail logs: calls by the agent's IAM role that AWS denied.
+ *
+ * Accepts a `{"Records": [...]}` file as CloudTrail delivers it to S3 (gunzipped by the file
+ * reader when it is `.gz`), a JSON array of records, or JSON lines (one record per line).
+ * A record counts when `userIdentity.sessionContext.sessionIssuer.arn` is the role (session ARNs
+ * change every session; the issuer does not) and `errorCode` is `AccessDenied*` or
+ * `*UnauthorizedOperation` (`Client.UnauthorizedOperation` from EC2). Each `eventID` counts once.
+ * Only the role's denials are checked beyond being objects.
+ */
+import { parseInstant } from '../instant';
+import { shown, type Source } from '../source';
+import { auditError, eachJsonRecord, parseRecord, pathOf, type AuditDenial, type AuditReadCounts } from './read';
+
+/** Whom to look for in CloudTrail. */
+export interface CloudTrailOptions {
+  /** The agent's role, e.g. `arn:aws:iam::111122223333:role/incident-responder`. */
+  readonly roleArn: string;
+}
+
+const WHAT = 'CloudTrail records: {"Records": [...]}, a JSON array, or one record per line';
+const DENIED = /^AccessDenied|UnauthorizedOperation$/;
+
+/**
+ * Reads CloudTrail records and reports each call denied to `options.roleArn`.
+ * @example await readCloudTrail(textSource('trail.json', text), { roleArn: 'arn:aws:iam::1:role/x' }, (d) => found.push(d))
+ */
+export async function readCloudTrail(source: Source, options: CloudTrailOptions, onDenial: (denial: AuditDenial) => void): Promise<AuditReadCounts> {
+  let records = 0;
+  let denials = 0;
+  await eachJsonRecord(source, WHAT, (text, where) => {
+    const record = parseRecord(text, where(), WHAT);
+    records++;
+    if (pathOf(record, 'userIdentity', 'sessionContext', 'sessionIssuer', 'arn') !== options.roleArn) return;
+    const errorCode = record.errorCode;
+    if (typeof errorCode !== 'string' || !DENIED.test(errorCode)) return;
+    const eventID = record.eventID;
+    if (typeof eventID !== 'string' || eventID.length === 0) throw auditError(where(), `field "eventID" is ${shown(eventID)}: every CloudTrail record carries one; is this a CloudTrail log?`);
+    const atMs = typeof record.eventTime === 'string' ? parseInstant(record.eventTime) : NaN;
+    if (Number.isNaN(atMs)) throw auditError(where(), `field "eventTime" is ${shown(record.eventTime)}: must be an ISO-8601 time such as 2026-05-01T10:00:00Z`);
+    denials++;
+    const call = `${String(record.eventSource ?? '?')} ${String(record.eventName ?? '?')}`;
+    onDenial({ identity: `cloudtrail\n${eventID}`, atMs, detail: `${call}: ${errorCode}`, where: where() });
+  });
+  return { records, denials };
+}

@@ -1,0 +1,63 @@
+/**
+ * Reading input files for the gate: streamed in chunks, and gunzipped when they are gzip
+ * (CloudTrail delivers `.json.gz` to S3; rotated logs are often compressed).
+ */
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { TrustError } from '../errors';
+import type { Source } from './source';
+
+/** Options of `fileSource`. */
+export interface FileSourceOptions {
+  /** Called with the number of file bytes of each chunk read (for progress). */
+  readonly onBytes?: (bytes: number) => void;
+}
+
+const CHUNK_BYTES = 64 * 1024; // measured: faster than 1 MiB chunks for JSON lines
+
+function isGzip(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const magic = Buffer.alloc(2);
+    return readSync(fd, magic, 0, 2, 0) === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function* chunks(path: string, onBytes: ((bytes: number) => void) | undefined): AsyncGenerator<Buffer> {
+  const gzip = isGzip(path); // first: a missing file fails here, before a stream can emit an unheard error
+  const raw = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  if (!gzip) {
+    for await (const chunk of raw) {
+      onBytes?.((chunk as Buffer).length);
+      yield chunk as Buffer;
+    }
+    return;
+  }
+  const gunzip = pipeline(raw, createGunzip(), () => { /* errors surface through the iteration below */ });
+  if (onBytes) raw.on('data', (chunk: Buffer | string) => onBytes(chunk.length)); // pipe made it flowing: a second listener sees every chunk too
+  for await (const chunk of gunzip) yield chunk as Buffer;
+}
+
+/**
+ * A file as a gate source. Errors reading it are GT_INPUT naming the file.
+ * @example await evaluate({ state, now: new Date(), evidence: [fileSource('evidence.jsonl')] });
+ */
+export function fileSource(path: string, options: FileSourceOptions = {}): Source {
+  return {
+    name: path,
+    chunks: {
+      async *[Symbol.asyncIterator]() {
+        try {
+          yield* chunks(path, options.onBytes);
+        } catch (e) {
+          const err = e as NodeJS.ErrnoException;
+          const what = err.code?.startsWith('Z_') ? `is not a valid gzip file (${err.message})` : `cannot be read (${err.code ?? err.message})`;
+          throw new TrustError('GT_INPUT', `${what}; check the path`, path);
+        }
+      },
+    },
+  };
+}

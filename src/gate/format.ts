@@ -1,0 +1,173 @@
+/**
+ * Reports of a decision: JSON for tools, a text table for people, a markdown PR body a reviewer
+ * can approve from, and a conventional commit message with trust trailers. Pure and
+ * deterministic: the same decision gives the same bytes.
+ */
+import { PHASES, phaseAbove, phaseLabel } from '../phase/table';
+import type { Digests } from './apply';
+import { describeObserved, describeThreshold, type Decision, type GateResult } from './decide';
+
+/** The report formats `trust-gate evaluate --format` accepts. */
+export const FORMATS = ['text', 'json', 'markdown', 'commit'] as const;
+
+/** A report format. */
+export type Format = (typeof FORMATS)[number];
+
+/** The JSON report as an object: the decision with its digests. */
+export function decisionJson(decision: Decision, digests: Digests): Record<string, unknown> {
+  return {
+    agent: decision.agent,
+    from: decision.from,
+    to: decision.to,
+    action: decision.action,
+    at: decision.at,
+    reasons: decision.reasons,
+    gates: decision.gates,
+    missing: decision.missing,
+    hold: decision.hold,
+    holdLiftedBy: decision.holdLiftedBy,
+    violations: decision.violations,
+    counts: decision.counts,
+    windows: decision.windows,
+    changesState: decision.changesState,
+    evidenceDigest: digests.evidence,
+    policyDigest: digests.policy,
+  };
+}
+
+/** Exactly one JSON object and a newline. */
+export function formatJson(decision: Decision, digests: Digests): string {
+  return JSON.stringify(decisionJson(decision, digests), null, 2) + '\n';
+}
+
+function headline(d: Decision): string {
+  switch (d.action) {
+    case 'promote': return `promote ${d.agent} to ${phaseLabel(d.to)}`;
+    case 'demote': return `demote ${d.agent} to ${phaseLabel(d.to)}`;
+    case 'hold': return `hold ${d.agent} at ${phaseLabel(d.from)}`;
+  }
+}
+
+function required(g: GateResult): string {
+  const text = describeThreshold(g.metric, g.required);
+  return g.minSamples === undefined ? text : `${text} (if ≥ ${g.minSamples} samples)`;
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+function countsLine(d: Decision): string {
+  const c = d.counts;
+  return `${c.records} records read; ${c.otherAgents} of other agents ignored; ${c.future} later than now ignored; ${c.duplicates} replaced by a later record of the same incident`;
+}
+
+function nextLabel(d: Decision): string | undefined {
+  const next = phaseAbove(d.from);
+  return next === undefined ? undefined : phaseLabel(next);
+}
+
+/** A readable report: headline, a table of observed vs required per gate, why, what is missing. */
+export function formatText(decision: Decision, digests: Digests): string {
+  const d = decision;
+  const lines = [`${d.agent}: ${d.action.toUpperCase()} ${phaseLabel(d.from)} -> ${phaseLabel(d.to)}`, `evaluated at ${d.at}`, ''];
+  lines.push(...table([
+    ['gate', 'observed', 'required', 'samples', 'result'],
+    ...d.gates.map((g) => [g.name, describeObserved(g), required(g), String(g.samples), g.pass ? 'pass' : g.kind === 'demotion' ? 'DEMOTES' : 'FAIL']),
+  ]).map((l) => `  ${l}`));
+  lines.push('', 'why:', ...d.reasons.map((r) => `  - ${r}`));
+  const next = nextLabel(d);
+  if (d.missing.length > 0 && next) lines.push(`missing for ${next}:`, ...d.missing.map((m) => `  - ${m.text}`));
+  lines.push(`hold: ${d.hold ? `since ${d.hold.since}, until an investigation-closed record later than ${d.hold.violationAt}` : 'none'}`);
+  lines.push(`windows: ${phaseLabel(d.from)} from ${d.windows.phase.from}; recent from ${d.windows.recent.from}${d.windows.recent.afterDemotion ? ' (after the last demotion)' : ''} to ${d.windows.recent.to}`);
+  lines.push(`records: ${countsLine(d)}`);
+  for (const a of d.counts.audit) lines.push(`audit: ${a.kind} ${a.name}: ${a.records} records, ${a.denials} denials to the agent`);
+  lines.push(`violations: ${d.violations.new.length} new, ${d.violations.seen} seen, ${d.violations.actedBefore} acted on before`);
+  lines.push(`evidence ${digests.evidence}; policy ${digests.policy}`);
+  return lines.join('\n') + '\n';
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** Approving reviewers a promotion needs: the sign-offs the policy asks for it, at least one. */
+function reviewersFor(d: Decision): number {
+  const signoffs = d.gates.find((g) => g.kind === 'promotion' && g.metric === 'signoffs');
+  const asked = signoffs && 'atLeast' in signoffs.required ? signoffs.required.atLeast : 0;
+  return Math.max(1, asked);
+}
+
+/** A pull-request body a reviewer can approve from. */
+export function formatMarkdown(decision: Decision, digests: Digests): string {
+  const d = decision;
+  const out = [
+    `## Trust gate: ${headline(d)}`,
+    '',
+    '| | |',
+    '|---|---|',
+    `| Agent | \`${d.agent}\` |`,
+    `| Decision | **${d.action}**: ${phaseLabel(d.from)} → ${phaseLabel(d.to)} |`,
+    `| ${phaseLabel(d.to)} | ${PHASES[d.to].summary} |`,
+    `| Evaluated at | ${d.at} |`,
+    `| Evidence | \`${digests.evidence}\` |`,
+    `| Policy | \`${digests.policy}\` |`,
+    '',
+    '### Why',
+    ...d.reasons.map((r) => `- ${cell(r)}`),
+    '',
+    '### Gates',
+    '| Gate | Observed | Required | Samples | |',
+    '|---|---|---|---|---|',
+    ...d.gates.map((g) => `| ${g.name} | ${describeObserved(g)} | ${required(g)} | ${g.samples} | ${g.pass ? '✅' : '❌'} |`),
+  ];
+  const next = nextLabel(d);
+  if (d.missing.length > 0 && next) out.push('', `### Missing for ${next}`, ...d.missing.map((m) => `- ${cell(m.text)}`));
+  if (d.violations.new.length > 0) {
+    out.push('', '### Scope violations acted on now', '| At | Source | Detail | Where |', '|---|---|---|---|',
+      ...d.violations.new.map((v) => `| ${v.at} | ${cell(v.source)} | ${cell(v.detail)} | \`${cell(v.where)}\` |`));
+  }
+  if (d.hold) out.push('', `**Hold** since ${d.hold.since}: no promotion until an \`investigation-closed\` record later than ${d.hold.violationAt}.`);
+  out.push('', '### Review');
+  if (d.action === 'demote') {
+    out.push('**Urgent.** Demotions are never blocked on gates: merge this now so the reduced access is synthesized and deployed. Investigate afterwards.');
+  } else if (d.action === 'promote') {
+    const n = reviewersFor(d);
+    out.push(`Approve this pull request to commit the promotion to ${phaseLabel(d.to)}. It needs ${n} approving reviewer${n === 1 ? '' : 's'}` +
+      `${n > 1 ? ` (the policy asks ${n} distinct sign-offs for ${d.from}->${d.to})` : ''}. Check the gates above against the evidence digest.`);
+  } else {
+    out.push(d.changesState
+      ? 'The phase stays; this records which violations were acted on and the hold. Merge to keep the bookkeeping.'
+      : 'Nothing to approve: the phase stays and the state file would not change.');
+  }
+  out.push('', `Records: ${countsLine(d)}.`);
+  return out.join('\n') + '\n';
+}
+
+/**
+ * A conventional commit message for the state-file change, with trailers
+ * `Trust-Phase: 2 -> 3`, `Trust-Evidence: sha256:…`, `Trust-Policy: sha256:…`.
+ */
+export function formatCommit(decision: Decision, digests: Digests): string {
+  const d = decision;
+  return [
+    `chore(trust): ${headline(d)}`,
+    '',
+    ...d.reasons.map((r) => `- ${r}`),
+    '',
+    `Trust-Phase: ${d.from} -> ${d.to}`,
+    `Trust-Evidence: ${digests.evidence}`,
+    `Trust-Policy: ${digests.policy}`,
+  ].join('\n') + '\n';
+}
+
+/** The report in `format`. */
+export function formatDecision(decision: Decision, digests: Digests, format: Format): string {
+  switch (format) {
+    case 'text': return formatText(decision, digests);
+    case 'json': return formatJson(decision, digests);
+    case 'markdown': return formatMarkdown(decision, digests);
+    case 'commit': return formatCommit(decision, digests);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Scope violations and how each is acted on exactly once.
+ *
+ * Every violation has an identity: a `scope-violation` evidence record is its time (to the
+ * millisecond, whatever zone it was written in), `source` and `detail`; an audit-log denial is
+ * its request id (`auditID`, `eventID`, `request.id`). The state file keeps the digests of the
+ * violations already acted on (`violationsActed`), so:
+ * - re-reading the same evidence after `--write` finds nothing new and changes nothing;
+ * - a violation that arrives late, even one older than the last phase change or than a newer
+ *   violation already acted on, is new and demotes once.
+ * A time watermark could do neither. The list grows by one short digest per violation; each
+ * one demoted the agent to the floor, so it stays small.
+ */
+import { createHash } from 'node:crypto';
+import { formatInstant } from './instant';
+
+/** A scope violation found in the evidence or an audit log. */
+export interface Violation {
+  /** Identity digest (32 hex digits: the first 128 bits of sha256 of the identity). */
+  readonly digest: string;
+  /** When it happened, UTC. */
+  readonly at: string;
+  /** Where it was found: the evidence record's `source`, or `k8s-audit`, `cloudtrail`, `vault-audit`. */
+  readonly source: string;
+  /** What the agent did or tried. */
+  readonly detail: string;
+  /** `FILE:LINE` of the record. */
+  readonly where: string;
+}
+
+/** What the ledger saw. */
+export interface ViolationSummary {
+  /** Violations at or before `now` not acted on before, oldest first. */
+  readonly new: readonly Violation[];
+  /** Distinct violations at or before `now` found in the inputs, including those acted on before. */
+  readonly seen: number;
+  /** Of those, how many the state file lists as acted on. */
+  readonly actedBefore: number;
+  /** Violations later than `now`, ignored (they count once `now` passes them). */
+  readonly future: number;
+}
+
+/** The digest of a violation identity. */
+export function violationDigest(identity: string): string {
+  return createHash('sha256').update(identity).digest('hex').slice(0, 32);
+}
+
+/** Collects violations, dropping duplicates and the ones the state already acted on. */
+export class ViolationLedger {
+  private readonly seen = new Set<string>();
+  private readonly fresh: Violation[] = [];
+  private actedBefore = 0;
+  private future = 0;
+
+  constructor(
+    /** Digests the state file lists as acted on. */
+    private readonly acted: ReadonlySet<string>,
+    private readonly nowMs: number,
+  ) {}
+
+  /** Records one violation; `identity` says when two records are the same violation. */
+  add(identity: string, atMs: number, source: string, detail: string, where: string): void {
+    if (atMs > this.nowMs) {
+      this.future++;
+      return;
+    }
+    const digest = violationDigest(identity);
+    if (this.seen.has(digest)) return;
+    this.seen.add(digest);
+    if (this.acted.has(digest)) this.actedBefore++;
+    else this.fresh.push({ digest, at: formatInstant(atMs), source, detail, where });
+  }
+
+  /** What was seen, new violations oldest first (ties by digest, so the order never depends on input order). */
+  summary(): ViolationSummary {
+    const ordered = [...this.fresh].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.digest < b.digest ? -1 : 1));
+    return { new: ordered, seen: this.seen.size, actedBefore: this.actedBefore, future: this.future };
+  }
+}

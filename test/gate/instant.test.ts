@@ -1,0 +1,46 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { formatInstant, parseInstant } from '../../src/gate/instant';
+
+describe('parseInstant', () => {
+  it('reads UTC, offsets with and without a colon, and fractions of any length', () => {
+    expect(parseInstant('2026-05-01T00:00:00Z')).toBe(Date.UTC(2026, 4, 1));
+    expect(parseInstant('2026-05-01T02:00:00+02:00')).toBe(Date.UTC(2026, 4, 1));
+    expect(parseInstant('2026-04-30T19:30:00-0430')).toBe(Date.UTC(2026, 4, 1));
+    expect(parseInstant('2026-05-01T00:00:00.5Z')).toBe(Date.UTC(2026, 4, 1) + 500);
+    expect(parseInstant('2017-09-11T19:55:05.123456Z')).toBe(Date.UTC(2017, 8, 11, 19, 55, 5, 123));
+    expect(parseInstant('2019-11-05T00:40:27.638711925Z')).toBe(Date.UTC(2019, 10, 5, 0, 40, 27, 638));
+  });
+
+  it('accepts the leap day of a leap year only', () => {
+    expect(parseInstant('2028-02-29T00:00:00Z')).toBe(Date.UTC(2028, 1, 29));
+    expect(parseInstant('2026-02-29T00:00:00Z')).toBeNaN();
+    expect(parseInstant('2100-02-29T00:00:00Z')).toBeNaN();
+    expect(parseInstant('2000-02-29T00:00:00Z')).toBe(Date.UTC(2000, 1, 29));
+  });
+
+  it('fails on a missing zone, a field out of range, a wrong separator or trailing text', () => {
+    for (const bad of [
+      '2026-05-01T00:00:00', '2026-05-01', '2026-13-01T00:00:00Z', '2026-04-31T00:00:00Z', '2026-05-01T24:00:00Z',
+      '2026-05-01T00:60:00Z', '2026-05-01T00:00:60Z', '2026-05-01 00:00:00Z', '2026/05/01T00:00:00Z', '2026-05-01T00:00:00Zx',
+      '2026-05-01T00:00:00.Z', '2026-05-01T00:00:00+24:00', '2026-05-01T00:00:00+02', 'yesterday', '',
+    ]) expect(parseInstant(bad), bad).toBeNaN();
+  });
+
+  it('agrees with Date on every valid time, in UTC and at any offset (property)', () => {
+    const offset = fc.integer({ min: -23 * 60 - 59, max: 23 * 60 + 59 });
+    fc.assert(fc.property(fc.date({ min: new Date('0001-01-02T00:00:00Z'), max: new Date('9999-12-30T23:59:59Z'), noInvalidDate: true }), offset, (d, minutes) => {
+      expect(parseInstant(d.toISOString())).toBe(d.getTime());
+      const local = new Date(d.getTime() + minutes * 60_000).toISOString().slice(0, 23);
+      const zone = `${minutes < 0 ? '-' : '+'}${String(Math.floor(Math.abs(minutes) / 60)).padStart(2, '0')}:${String(Math.abs(minutes) % 60).padStart(2, '0')}`;
+      expect(parseInstant(local + zone)).toBe(d.getTime());
+    }), { numRuns: 2000 });
+  });
+});
+
+describe('formatInstant', () => {
+  it('prints seconds without milliseconds and keeps milliseconds when present', () => {
+    expect(formatInstant(Date.UTC(2026, 4, 1))).toBe('2026-05-01T00:00:00Z');
+    expect(formatInstant(Date.UTC(2026, 4, 1) + 7)).toBe('2026-05-01T00:00:00.007Z');
+  });
+});
