@@ -16,7 +16,8 @@ export interface SetPhaseRequest {
 
 /**
  * The state after a manual override: the new phase, `since` = `at`, and a history entry.
- * Setting the phase it already has records the override but keeps `since`.
+ * Setting the phase it already has records the override but keeps `since`. A hold stays: a
+ * person changes the phase, not the open investigation (an `investigation-closed` record lifts it).
  * Pure: the caller writes the result.
  */
 export function setPhase(state: StateFile | undefined, req: SetPhaseRequest): StateFile {
