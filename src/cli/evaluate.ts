@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { readPolicyFlag } from './policy';
 import { TrustError } from '../errors';
 import { nextState } from '../gate/apply';
 import { digestFiles } from '../gate/digest';
@@ -6,7 +7,7 @@ import type { AuditInput } from '../gate/evaluate';
 import { evaluate } from '../gate/evaluate';
 import { fileSource } from '../gate/files';
 import { FORMATS, formatDecision } from '../gate/format';
-import { DEFAULT_POLICY, policyDigest, type GatePolicy } from '../gate/policy';
+import { policyDigest } from '../gate/policy';
 import { phaseLabel } from '../phase/table';
 import { parseState, readState, writeState } from '../state/file';
 import type { StateFile } from '../state/schema';
@@ -28,18 +29,6 @@ function readStateText(file: string): { text: string; state: StateFile } {
     return { text: '', state: readState(file) }; // readState throws the error that says what is wrong
   }
   return { text, state: parseState(text, file) };
-}
-
-async function readPolicy(file: string | undefined): Promise<GatePolicy> {
-  if (file === undefined) return DEFAULT_POLICY;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new TrustError('GT_INPUT', `cannot read the policy file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check --policy`, file);
-  }
-  const { parsePolicy } = await import('../gate/policy-file.js'); // yaml is loaded only for a policy file
-  return parsePolicy(text, file);
 }
 
 /** Size and modification time: what must not change while the gate reads a file. */
@@ -103,7 +92,7 @@ export async function evaluateCommand(argv: string[], io: Io): Promise<number> {
   const vaultRole = paired(values['vault-audit'], values['vault-role'], '--vault-audit', '--vault-role');
 
   const { text, state } = readStateText(file);
-  const policy = await readPolicy(values.policy);
+  const policy = await readPolicyFlag(values.policy);
   const inputs: [string, string][] = [
     ...evidenceFiles.map((f): [string, string] => [f, '--evidence']),
     ...(values['k8s-audit'] ?? []).map((f): [string, string] => [f, '--k8s-audit']),

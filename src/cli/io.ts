@@ -32,10 +32,18 @@ export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
  * @param usage one line shown with every error
  */
 export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, usage: string, positionals = false): Flags<T> {
+  if (argv.includes('--help') || argv.includes('-h')) throw new HelpRequested(usage);
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: positionals }) as unknown as Flags<T>;
   } catch (e) {
     throw new TrustError('GT_USAGE', `${(e as Error).message}\nusage: ${usage}`);
+  }
+}
+
+/** Thrown by parseFlags for `--help`/`-h`: main prints the usage on stdout and exits 0. */
+export class HelpRequested extends Error {
+  constructor(readonly usage: string) {
+    super(usage);
   }
 }
 

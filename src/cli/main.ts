@@ -1,5 +1,5 @@
 import { TrustError } from '../errors';
-import { EXIT, processIo, type Command, type Io } from './io';
+import { EXIT, HelpRequested, processIo, type Command, type Io } from './io';
 
 /** Subcommands, loaded on use so `trust-gate status` never pays for the evaluator or analysers. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -44,6 +44,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   try {
     return await (await entry.load())(rest, io);
   } catch (e) {
+    if (e instanceof HelpRequested) {
+      io.stdout(`usage: ${e.usage}\n`);
+      return EXIT.ok;
+    }
     if (e instanceof TrustError) {
       io.stderr(`trust-gate ${name}: error: ${e.message}\n`);
       return EXIT.error;

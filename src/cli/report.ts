@@ -1,23 +1,13 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { readPolicyFlag } from './policy';
 import { dirname } from 'node:path';
 import { TrustError } from '../errors';
-import { digestFiles, fileSource, parsePolicy, policyDigest, DEFAULT_POLICY, type GatePolicy } from '../gate';
+import { digestFiles, fileSource, policyDigest } from '../gate';
 import { collectReport, renderReport } from '../report';
 import { readState, writeFileAtomic } from '../state/file';
 import { EXIT, nowFlag, parseFlags, required, type Io } from './io';
 
 const USAGE = 'trust-gate report --state FILE --evidence FILE [--evidence FILE ...] [--policy FILE] [--now ISO] --out FILE';
-
-function readPolicy(file: string | undefined): GatePolicy {
-  if (file === undefined) return DEFAULT_POLICY;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new TrustError('GT_INPUT', `cannot read the policy file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check --policy`, file);
-  }
-  return parsePolicy(text, file);
-}
 
 function checkOutFolder(out: string): void {
   const folder = dirname(out);
@@ -45,7 +35,7 @@ export async function reportCommand(argv: string[], io: Io): Promise<number> {
   const now = values.now === undefined ? new Date(Math.floor(io.now().getTime() / 1000) * 1000) : nowFlag(values.now, io);
   checkOutFolder(out);
   const state = readState(file);
-  const policy = readPolicy(values.policy);
+  const policy = await readPolicyFlag(values.policy);
   const digest = digestFiles(evidence);
   digest.catch(() => undefined); // hashed on a worker while the report reads; awaited below
   const data = await collectReport({ state, policy, now, evidence: evidence.map((f) => fileSource(f)) });

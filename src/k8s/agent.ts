@@ -14,7 +14,6 @@ import { Construct } from 'constructs';
 import { LABELS, objectNames } from '../definition/names';
 import type { AgentDefinition, ResolvedDefinition } from '../definition/types';
 import { resolveDefinition } from '../definition/validate';
-import { TrustError } from '../errors';
 import type { Phase } from '../phase/table';
 import { phaseFromSource, type PhaseSource } from '../state/phase-source';
 import type { Suppression } from '../analysis/guard/types';

@@ -2,7 +2,6 @@ import type { Suppression } from '../analysis/guard/types';
 import type { PhaseSource } from '../state/phase-source';
 import type { IrsaTrust, PodIdentityTrust } from '../aws/policy';
 import type { AgentDefinition } from '../definition/types';
-import type { Phase } from '../phase/table';
 import type { VaultControlGroupOptions } from '../vault/rules';
 import type { PhaseSeconds } from './durations';
 

@@ -108,3 +108,19 @@ describe('trust-gate set-phase --now', () => {
     expect(JSON.parse(readFileSync(file, 'utf8')).hold).toEqual(hold);
   });
 });
+
+describe('trust-gate --help', () => {
+  it('prints the usage of every command on stdout and exits 0', async () => {
+    for (const command of ['set-phase', 'status', 'evaluate', 'history', 'access', 'diff', 'report']) {
+      const run = await runCli([command, '--help']);
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(run.stdout).toMatch(new RegExp(`^usage: trust-gate ${command} `));
+    }
+  });
+
+  it('lists the commands with no arguments on stderr and exits 1', async () => {
+    const run = await runCli([]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^usage: trust-gate <command>/);
+  });
+});
