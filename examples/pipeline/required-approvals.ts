@@ -5,8 +5,10 @@
  * check asks more where the trust policy does: it compares the state file on the base branch
  * with the one in the pull request and requires, for a promotion, as many approvals as the policy
  * asks distinct sign-offs for each transition it crosses (2 for 3->4 by default), at least one;
- * for anything else (a demotion, bookkeeping), one. It reads the files themselves, not labels,
- * so removing a label cannot lower the bar. A demotion is never blocked on the evidence gates.
+ * for anything else (a demotion, bookkeeping), one. A promotion to phase 4 needs at least two
+ * whatever the policy says (issue 6): a policy that asks fewer sign-offs for 3->4, or drops them
+ * (`signoffs: null`), cannot lower it. It reads the files themselves, not labels, so removing a
+ * label cannot lower the bar. A demotion is never blocked on the evidence gates.
  *
  *   npx tsx examples/pipeline/required-approvals.ts --head trust/incident-responder.json \
  *     --base base-state.json --approvals 1 [--policy trust/policy.yaml]
@@ -19,6 +21,12 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { phaseAbove, phaseLabel, readState, type Phase, type StateFile } from '../../src';
 import { comparisonOf, parsePolicy, transitionFrom, DEFAULT_POLICY, type GatePolicy } from '../../src/gate';
+
+/** The phase whose promotions always need `PHASE_4_APPROVALS` approvals, whatever the policy. */
+export const PHASE_4: Phase = 4;
+
+/** Approvals any promotion to phase 4 needs at least (issue 6), unconditionally. */
+export const PHASE_4_APPROVALS = 2;
 
 /** How many approvals a state-file change needs, and why. */
 export interface ApprovalRule {
@@ -49,6 +57,9 @@ export function requiredApprovals(base: StateFile | undefined, head: StateFile, 
     const n = signoffsFor(policy, p);
     if (n > 1) asks.push(`${n} sign-offs for ${transitionFrom(p)}`);
     required = Math.max(required, n);
+  }
+  if (head.phase === PHASE_4 && required < PHASE_4_APPROVALS) {
+    return { required: PHASE_4_APPROVALS, why: `promotion to ${phaseLabel(head.phase)}: any promotion to phase ${PHASE_4} needs ${PHASE_4_APPROVALS} approving reviews` };
   }
   return {
     required,

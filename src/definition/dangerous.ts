@@ -20,7 +20,27 @@ const ANY_VERB: Readonly<Record<string, DangerRule>> = {
   '/pods/portforward': { id: 'pods-portforward', why: 'tunnels into pods past NetworkPolicy' },
   '/serviceaccounts/token': { id: 'serviceaccount-token', why: 'mints tokens for other identities' },
   '/nodes/proxy': { id: 'nodes-proxy', why: 'reaches the kubelet API (exec on any pod of the node)' },
+  '/pods/ephemeralcontainers': { id: 'pods-ephemeral', why: 'adds a container to a running pod, exec by another name' },
+  '/pods/proxy': { id: 'pods-proxy', why: 'reaches pods through the API server, past NetworkPolicy' },
+  '/services/proxy': { id: 'services-proxy', why: 'reaches services through the API server, past NetworkPolicy' },
 };
+
+/**
+ * Creating workloads starts pods that may run as any ServiceAccount of the namespace, mount its
+ * Secrets and carry labels the agent's NetworkPolicy does not select.
+ */
+const WORKLOAD_CREATE: DangerRule = { id: 'workload-create', why: 'starts pods that can run as any ServiceAccount of the namespace, mount its Secrets and escape the agent NetworkPolicy' };
+const WORKLOADS = new Set([
+  '/pods', '/replicationcontrollers', 'apps/deployments', 'apps/replicasets', 'apps/statefulsets', 'apps/daemonsets', 'batch/jobs', 'batch/cronjobs',
+]);
+
+/** Namespaces whose objects configure the cluster itself (aws-auth, CoreDNS, kube-proxy …): writes there are dangerous. */
+export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system'];
+const SYSTEM_WRITE: DangerRule = { id: 'kube-system-write', why: 'writes cluster configuration (e.g. aws-auth maps IAM roles to system:masters)' };
+
+/** Object names the library gives every agent's steering objects; writing another agent's is as bad as writing its own. */
+const STEERING_CONFIGMAP = /-(approvals|phase)$/;
+const STEERING_WRITE: DangerRule = { id: 'agent-configmap-write', why: "writes an agent's approvals or phase ConfigMap" };
 
 /** API groups whose objects are the agent's guardrails: writes are dangerous. */
 const GUARDRAIL_GROUPS: Readonly<Record<string, DangerRule>> = {
@@ -41,14 +61,23 @@ const DANGEROUS_VERBS: Readonly<Record<string, DangerRule>> = {
   impersonate: { id: 'impersonate', why: 'acts as other users or service accounts' },
 };
 
-/** The dangerous grants of one Kubernetes rule (empty when it has none). */
+/**
+ * The dangerous grants of one Kubernetes rule (empty when it has none). `namespaces` and
+ * `resourceNames`, when known, add the namespace- and name-dependent dangers.
+ */
 export function kubernetesDangers(rule: {
   readonly apiGroups: readonly string[];
   readonly resources: readonly string[];
   readonly verbs: readonly string[];
+  readonly namespaces?: readonly string[];
+  readonly resourceNames?: readonly string[];
 }): DangerRule[] {
   const found = new Map<string, DangerRule>();
   const writes = rule.verbs.some((v) => !READS.has(v));
+  if (writes && (rule.namespaces ?? []).some((ns) => SYSTEM_NAMESPACES.includes(ns))) found.set(SYSTEM_WRITE.id, SYSTEM_WRITE);
+  if (writes && rule.apiGroups.includes('') && rule.resources.includes('configmaps') && (rule.resourceNames ?? []).some((n) => STEERING_CONFIGMAP.test(n))) {
+    found.set(STEERING_WRITE.id, STEERING_WRITE);
+  }
   for (const verb of rule.verbs) {
     const d = DANGEROUS_VERBS[verb];
     if (d) found.set(d.id, d);
@@ -61,6 +90,7 @@ export function kubernetesDangers(rule: {
       if (any) found.set(any.id, any);
       const r = GUARDRAIL_RESOURCES[`${group}/${resource.split('/')[0]}`];
       if (r && writes) found.set(r.id, r);
+      if (rule.verbs.includes('create') && WORKLOADS.has(`${group}/${resource}`)) found.set(WORKLOAD_CREATE.id, WORKLOAD_CREATE);
     }
   }
   return [...found.values()];

@@ -15,6 +15,19 @@ import type {
   VaultAccess,
 } from './types';
 
+/**
+ * Built-in namespaced resources (`group/resource`, core group as ''): a cluster-scoped rule on
+ * them would reach every namespace. Custom resources are not known here.
+ */
+const NAMESPACED_KINDS = new Set([
+  '/pods', '/services', '/endpoints', '/configmaps', '/secrets', '/serviceaccounts', '/events', '/persistentvolumeclaims',
+  '/replicationcontrollers', '/limitranges', '/resourcequotas', '/podtemplates',
+  'apps/deployments', 'apps/replicasets', 'apps/statefulsets', 'apps/daemonsets', 'apps/controllerrevisions',
+  'batch/jobs', 'batch/cronjobs', 'autoscaling/horizontalpodautoscalers', 'policy/poddisruptionbudgets',
+  'networking.k8s.io/ingresses', 'networking.k8s.io/networkpolicies', 'discovery.k8s.io/endpointslices',
+  'events.k8s.io/events', 'coordination.k8s.io/leases', 'rbac.authorization.k8s.io/roles', 'rbac.authorization.k8s.io/rolebindings',
+]);
+
 /** Shortest accepted `dangerous.reason`. */
 export const MIN_REASON_LENGTH = 10;
 
@@ -119,13 +132,15 @@ function checkKubernetes(rule: KubernetesAccess, field: string, tier: Tier, rule
     report(`${field}.resourceNames`, `is missing; remediate rules must name the objects they write; add resourceNames: ['…'] or move the rule to autonomous`);
   }
   if (rule.clusterScoped) {
+    const namespaced = rule.resources.filter((r) => rule.apiGroups.some((g) => NAMESPACED_KINDS.has(`${g}/${r.split('/')[0]}`)));
+    if (namespaced.length > 0) report(`${field}.clusterScoped`, `${namespaced.map((r) => `"${r}"`).join(', ')} ${namespaced.length === 1 ? 'is' : 'are'} namespaced, so a ClusterRole would grant ${namespaced.length === 1 ? 'it' : 'them'} in every namespace; list the namespaces instead of clusterScoped`);
     if (!rules.clusterScoped) report(`${field}.clusterScoped`, `cluster-scoped rules are allowed only in read tiers (observe, recommend), not ${tier}; scope the rule to namespaces`);
     if (rule.namespaces) report(`${field}.namespaces`, `a cluster-scoped rule takes no namespaces; remove namespaces or clusterScoped`);
   } else if (!rule.namespaces) {
     report(`${field}.namespaces`, `is missing; list the namespaces the rule applies in, or set clusterScoped: true for cluster-scoped reads`);
   }
   for (const ns of rule.namespaces ?? []) if (!isDnsLabel(ns)) report(`${field}.namespaces`, `"${ns}" is not a DNS-1123 label; use the namespace's exact name`);
-  checkAck(rule.dangerous, kubernetesDangers({ apiGroups: rule.apiGroups, resources: rule.resources, verbs }), field, report);
+  checkAck(rule.dangerous, kubernetesDangers({ ...rule, verbs }), field, report);
 }
 
 /**
@@ -173,6 +188,7 @@ function checkEgress(rule: EgressRule, field: string, names: Set<string>, report
 
 const VAULT_PATH = /^[A-Za-z0-9_\-.+/*]+$/;
 const VAULT_FORBIDDEN_WRITES = ['sys/', 'auth/', 'identity/'];
+const KV_V2_PREFIXES = new Set(['data', 'metadata', 'delete', 'undelete', 'destroy']);
 
 function checkVault(rule: VaultAccess, field: string, tier: Tier, rules: TierRules, report: Report) {
   const p = rule.path;
@@ -196,8 +212,11 @@ function checkVault(rule: VaultAccess, field: string, tier: Tier, rules: TierRul
     if (under) report(f, `"${p}" is under ${under}, where writes change Vault itself (policies, auth, identities); they are never granted, grant read/list only`, 'GT_VAULT_PATH');
     const globbed = p.includes('*') || p.split('/').includes('+');
     if (rules.writes === 'named' && globbed) report(f, `"${p}" is a pattern, but remediate writes must name exact paths; list each path`, 'GT_VAULT_PATH');
-    const literal = p.split('/').findIndex((seg) => seg.includes('*') || seg === '+');
-    if (rules.writes === 'namespaced' && literal !== -1 && literal < 2) report(f, `"${p}" writes under a whole mount; keep at least two literal segments before a glob, e.g. "secret/data/shop/*"`, 'GT_VAULT_PATH');
+    const segments = p.split('/');
+    const glob = segments.findIndex((seg) => seg.includes('*') || seg === '+');
+    // KV v2 puts data/, metadata/, delete/ … after the mount: they do not narrow anything.
+    const literal = glob - (KV_V2_PREFIXES.has(segments[1] ?? '') ? 1 : 0);
+    if (rules.writes === 'namespaced' && glob !== -1 && literal < 2) report(f, `"${p}" writes under a whole mount; keep at least two literal segments before a glob besides KV's data/ or metadata/, e.g. "secret/data/shop/*"`, 'GT_VAULT_PATH');
   }
 }
 
@@ -242,11 +261,23 @@ function checkAws(rule: AwsAccess, field: string, tier: Tier, rules: TierRules, 
       report(f, `${JSON.stringify(arn)} contains a quote, backslash, whitespace, "\${" or "%{"; none belong in an ARN and Terraform would evaluate "\${"; remove them`, 'GT_IAM_ACTION');
       continue;
     }
-    if (arn !== '*' && !/^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$/.test(arn)) report(f, `"${arn}" is not an ARN; write arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`);
+    if (arn !== '*' && !/^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9*?-]*:(\d{12}|[*?])?:.+$/.test(arn)) {
+      report(f, `"${arn}" is not an ARN; write arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`);
+      continue;
+    }
     if (writes && arn === '*') report(f, `"*" with write actions lets the agent change every resource; name the ARNs`);
     else if (writes && rules.writes === 'named' && /[*?]/.test(arn)) report(f, `"${arn}" is a pattern, but remediate writes must name exact ARNs`);
+    else if (writes && /[*?]/.test(arn) && !boundedArnPattern(arn)) report(f, `"${arn}" is a pattern that reaches every resource of the service, region or account; keep partition, service, region and account literal and start the resource with a literal name, e.g. "arn:aws:ecs:eu-west-1:111122223333:service/shop/*"`);
   }
   checkAck(rule.dangerous, awsDangers(expanded.map((i) => i.action)), field, report);
+}
+
+/** An ARN pattern whose partition, service, region and account are literal and whose resource starts literally. */
+function boundedArnPattern(arn: string): boolean {
+  const parts = arn.split(':');
+  const head = parts.slice(0, 5);
+  const resource = parts.slice(5).join(':');
+  return head.every((p) => !/[*?]/.test(p)) && resource.length > 0 && !/^[*?]/.test(resource);
 }
 
 function forbiddenAction(info: IamActionInfo): string | undefined {

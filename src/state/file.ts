@@ -3,14 +3,32 @@ import { basename, dirname, join } from 'node:path';
 import { TrustError } from '../errors';
 import { stateFileSchema, type StateFile } from './schema';
 
-/** 1-based line of the first `"key":` in a JSON text, or of the character offset given. */
-export function lineOf(text: string, at: { key?: string; offset?: number }): number {
-  let offset = at.offset ?? -1;
-  if (at.key !== undefined) offset = text.indexOf(JSON.stringify(at.key) + ':') >= 0 ? text.indexOf(JSON.stringify(at.key) + ':') : text.search(new RegExp(`${JSON.stringify(at.key)}\\s*:`));
-  if (offset < 0) return 1;
+/** 1-based line of a character offset. */
+function lineAt(text: string, offset: number): number {
   let line = 1;
   for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
   return line;
+}
+
+/**
+ * 1-based line of a field given by its path (`['history', 1, 'at']`): each key is searched after
+ * the previous one, and an array index skips that many occurrences of the key that follows it.
+ * A heuristic for the error message, exact for files this library writes.
+ */
+export function lineOfPath(text: string, path: readonly PropertyKey[]): number {
+  let offset = 0;
+  for (let i = 0; i < path.length; i++) {
+    const part = path[i];
+    if (typeof part === 'number') continue;
+    const skip = typeof path[i - 1] === 'number' ? (path[i - 1] as number) : 0;
+    const pattern = new RegExp(`${JSON.stringify(String(part)).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*:`, 'g');
+    pattern.lastIndex = offset;
+    let match: RegExpExecArray | null = null;
+    for (let n = 0; n <= skip; n++) match = pattern.exec(text);
+    if (!match) break;
+    offset = match.index;
+  }
+  return lineAt(text, offset);
 }
 
 /**
@@ -23,7 +41,7 @@ export function parseState(text: string, file: string): StateFile {
     raw = JSON.parse(text);
   } catch (e) {
     const m = /position (\d+)/.exec(String(e));
-    const line = m ? lineOf(text, { offset: Number(m[1]) }) : 1;
+    const line = m ? lineAt(text, Number(m[1])) : 1;
     throw new TrustError('GT_STATE_INVALID', `not valid JSON (${(e as Error).message}); fix the syntax or restore it with git checkout`, `${file}:${line}`);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -33,9 +51,8 @@ export function parseState(text: string, file: string): StateFile {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = issue.path.map(String).join('.') || '(file)';
-    const top = issue.path[0];
     const value = issue.path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k as string], raw);
-    const line = typeof top === 'string' ? lineOf(text, { key: String(issue.path[issue.path.length - 1] ?? top) }) : 1;
+    const line = lineOfPath(text, issue.path);
     const got = value === undefined ? 'is missing' : `is ${JSON.stringify(value)}`;
     throw new TrustError('GT_STATE_INVALID', `field "${field}" ${got}: ${issue.message}`, `${file}:${line}`);
   }

@@ -50,7 +50,10 @@ function header(def: ResolvedDefinition, phase: Phase, suppressions: readonly Su
     `graduated-trust: agent ${def.name} (${def.namespace}), ${phaseLabel(phase)}`,
     `tiers: ${PHASES[phase].tiers.join(', ')}`,
     'generated from the agent definition; edit the definition, not this policy',
-    ...suppressions.map((s) => `${LABELS.guardSuppressions} ${s.ruleId}: ${s.reason}`),
+    ...suppressions.map((s, i) => {
+      assertTerraformLiteral(`${s.ruleId}: ${s.reason}`, `suppressions[${i}]`);
+      return `${LABELS.guardSuppressions} ${s.ruleId}: ${s.reason}`;
+    }),
   ];
 }
 
@@ -76,6 +79,8 @@ export function addVaultAccess(scope: Construct, def: ResolvedDefinition, phase:
     boundServiceAccountNames: [def.name],
     boundServiceAccountNamespaces: [def.namespace],
     tokenPolicies: [policy.name],
+    // Vault's built-in default policy would add writes under sys/ and auth/ that no phase allows.
+    tokenNoDefaultPolicy: true,
     tokenTtl: ttl[phase],
     tokenMaxTtl: maxTtl[phase],
     ...(props.audience !== undefined ? { audience: props.audience } : {}),

@@ -64,7 +64,10 @@ describe('agent definition', () => {
     };
     expect(problems(def)).toEqual([expect.stringMatching(/ConfigMap "agent-approvals" and "agent-phase" in its own namespace "ops"/)]);
     const named = { ...base, remediate: { kubernetes: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['patch'], namespaces: ['ops'], resourceNames: ['agent-approvals'] }] } };
-    expect(problems(named)).toEqual([expect.stringMatching(/ConfigMap "agent-approvals" in its own namespace/)]);
+    expect(problems(named)).toEqual([
+      expect.stringMatching(/grants "agent-configmap-write"/),
+      expect.stringMatching(/ConfigMap "agent-approvals" in its own namespace/),
+    ]);
     const other = { ...base, remediate: { kubernetes: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['patch'], namespaces: ['ops'], resourceNames: ['feature-flags'] }] } };
     expect(problems(other)).toEqual([]);
   });
@@ -102,5 +105,50 @@ describe('agent definition, selectors and verbs', () => {
     const rule = (verbs: string[]) => ({ ...base, observe: { kubernetes: [{ apiGroups: ['apps'], resources: ['deployments'], namespaces: ['shop'], verbs }] } });
     expect(problems(rule(['deletecollection']))).toEqual([expect.stringMatching(/verb "deletecollection" is not allowed in the observe tier .*; drop the verb$/)]);
     expect(problems(rule(['patch']))).toEqual([expect.stringMatching(/verb "patch" is not allowed in the observe tier .*; move the rule to a tier that allows it$/)]);
+  });
+});
+
+describe('agent definition, escalation paths in the dangerous set', () => {
+  const rule = (r: Record<string, unknown>, tier = 'autonomous') => ({ ...base, [tier]: { kubernetes: [{ namespaces: ['shop'], ...r }] } });
+  const cases: Array<[string, Record<string, unknown>, string]> = [
+    ['ephemeral containers (exec by another name)', { apiGroups: [''], resources: ['pods/ephemeralcontainers'], verbs: ['patch'] }, 'pods-ephemeral'],
+    ['the pod proxy, past NetworkPolicy', { apiGroups: [''], resources: ['pods/proxy'], verbs: ['get'] }, 'pods-proxy'],
+    ['the service proxy, past NetworkPolicy', { apiGroups: [''], resources: ['services/proxy'], verbs: ['get'] }, 'services-proxy'],
+    ['creating pods, which run as any ServiceAccount', { apiGroups: [''], resources: ['pods'], verbs: ['create'] }, 'workload-create'],
+    ['creating deployments', { apiGroups: ['apps'], resources: ['deployments'], verbs: ['create'] }, 'workload-create'],
+    ['creating jobs', { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create'] }, 'workload-create'],
+    ['writes in kube-system (aws-auth)', { apiGroups: [''], resources: ['configmaps'], verbs: ['patch'], namespaces: ['kube-system'] }, 'kube-system-write'],
+    ["another agent's approvals", { apiGroups: [''], resources: ['configmaps'], verbs: ['patch'], resourceNames: ['incident-responder-approvals'] }, 'agent-configmap-write'],
+  ];
+  for (const [what, r, id] of cases) {
+    it(`fails on ${what} without a written reason`, () => {
+      expect(problems(rule(r))).toEqual([expect.stringMatching(new RegExp(`grants "${id}" .* refused by default`))]);
+      expect(problems(rule({ ...r, dangerous: { reason: 'audited break-glass path for drills' } }))).toEqual([]);
+    });
+  }
+
+  it('fails on a cluster-scoped rule over namespaced resources', () => {
+    const def = { ...base, observe: { kubernetes: [{ apiGroups: [''], resources: ['configmaps', 'nodes'], clusterScoped: true }] } };
+    expect(problems(def)).toEqual([expect.stringMatching(/^observe\.kubernetes\[0\]\.clusterScoped: "configmaps" is namespaced, so a ClusterRole would grant it in every namespace/)]);
+  });
+});
+
+describe('agent definition, bounded autonomous writes', () => {
+  const aws = (resources: string[]) => ({ ...base, autonomous: { aws: [{ actions: ['s3:PutObject'], resources }] } });
+  const vault = (path: string) => ({ ...base, autonomous: { vault: [{ path, capabilities: ['update'] }] } });
+
+  it('fails on ARN patterns that reach a whole service, region or account', () => {
+    for (const arn of ['arn:aws:s3:::*', 'arn:aws:s3:*:*:*', 'arn:aws:ecs:*:111122223333:service/shop/x', 'arn:aws:ecs:eu-west-1:*:service/shop/x']) {
+      expect(problems(aws([arn]))).toEqual([expect.stringMatching(/reaches every resource of the service, region or account/)]);
+    }
+    expect(problems(aws(['arn:aws:s3:::shop-reports/*']))).toEqual([]);
+  });
+
+  it("fails on globbed writes over a whole KV v2 mount, not counting data/ and metadata/", () => {
+    for (const path of ['secret/data/*', 'secret/metadata/*', 'secret/data/+', 'secret/*']) {
+      expect(problems(vault(path))).toEqual([expect.stringMatching(/writes under a whole mount/)]);
+    }
+    expect(problems(vault('secret/data/shop/*'))).toEqual([]);
+    expect(problems(vault('kv/shop/*'))).toEqual([]);
   });
 });

@@ -86,3 +86,17 @@ describe('setPhase', () => {
     expect(() => setPhase(parseState(minimal, 'x'), { phase: 1, by: 'a', reason: '', at })).toThrowError(/--reason: is empty/);
   });
 });
+
+describe('state file error lines', () => {
+  it('names the line of a nested field in the right array element', () => {
+    const text = JSON.stringify({
+      agent: 'x', phase: 2, since: '2026-05-01T00:00:00Z',
+      history: [
+        { from: null, to: 1, at: '2026-04-01T00:00:00Z', by: 'a', reasons: [], kind: 'set-phase' },
+        { from: 1, to: 2, at: 'yesterday', by: 'a', reasons: [], kind: 'set-phase' },
+      ],
+    }, null, 2);
+    const line = text.split('\n').findIndex((l) => l.includes('"yesterday"')) + 1;
+    expect(() => parseState(text, 'x.json')).toThrowError(new RegExp(`^x\\.json:${line}: field "history\\.1\\.at" is "yesterday"`));
+  });
+});

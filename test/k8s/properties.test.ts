@@ -137,10 +137,24 @@ describe('TrustPhasedAgent properties over random valid definitions', () => {
         const rules = [...ofKind(manifests, 'Role'), ...ofKind(manifests, 'ClusterRole')]
           .flatMap((r) => r['rules'] as Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>);
         expect(rules.flatMap((r) => kubernetesDangers(r))).toEqual([]);
-        for (const namespace of [def.namespace, 'shop', '']) {
-          expect(can(manifests, def, { verb: 'get', apiGroup: '', resource: 'secrets', namespace })).toBe(false);
-          expect(can(manifests, def, { verb: 'create', apiGroup: '', resource: 'pods', subresource: 'exec', name: 'p', namespace })).toBe(false);
-          expect(can(manifests, def, { verb: 'update', apiGroup: '', resource: 'configmaps', name: objectNames(def.name).approvals, namespace })).toBe(false);
+        for (const namespace of [def.namespace, 'shop', 'kube-system', '']) {
+          // An oracle list of escalation requests, independent of the dangerous-set code.
+          const escalations: ResourceRequest[] = [
+            { verb: 'get', apiGroup: '', resource: 'secrets', namespace },
+            { verb: 'create', apiGroup: '', resource: 'pods', subresource: 'exec', name: 'p', namespace },
+            { verb: 'patch', apiGroup: '', resource: 'pods', subresource: 'ephemeralcontainers', name: 'p', namespace },
+            { verb: 'get', apiGroup: '', resource: 'pods', subresource: 'proxy', name: 'p', namespace },
+            { verb: 'get', apiGroup: '', resource: 'services', subresource: 'proxy', name: 's', namespace },
+            { verb: 'create', apiGroup: '', resource: 'pods', namespace },
+            { verb: 'create', apiGroup: 'apps', resource: 'deployments', namespace },
+            { verb: 'create', apiGroup: '', resource: 'serviceaccounts', subresource: 'token', name: 'default', namespace },
+            { verb: 'patch', apiGroup: '', resource: 'configmaps', name: 'aws-auth', namespace: 'kube-system' },
+            { verb: 'update', apiGroup: '', resource: 'configmaps', name: objectNames(def.name).approvals, namespace },
+            { verb: 'update', apiGroup: '', resource: 'configmaps', name: 'other-agent-approvals', namespace },
+            { verb: 'bind', apiGroup: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: 'cluster-admin', namespace },
+            { verb: 'patch', apiGroup: 'networking.k8s.io', resource: 'networkpolicies', name: objectNames(def.name).networkPolicy, namespace },
+          ];
+          for (const req of escalations) expect(can(manifests, def, req), JSON.stringify(req)).toBe(false);
         }
       }
     }), { numRuns: 60 });

@@ -18,10 +18,37 @@ describe('npm run pipeline:demo', () => {
 
   const pr = (i: number) => runs[i]!.pullRequest!;
 
-  it('promotes 2 -> 3, then 3 -> 4, then demotes 4 -> 3, each run exiting 2 from evaluate --write --detailed-exitcode', () => {
-    expect(runs.map((r) => [r.decision.action, r.decision.from, r.decision.to, r.exitCode])).toEqual([
-      ['promote', 2, 3, 2], ['promote', 3, 4, 2], ['demote', 4, 3, 2],
+  it('promotes 2 -> 3, 3 -> 4, demotes 4 -> 3 and on a scope violation 3 -> 1, then keeps phase 1 twice: every run changes the state file', () => {
+    expect(runs.map((r) => [r.decision.action, r.decision.from, r.decision.to, r.exitCode, r.stateChanged])).toEqual([
+      ['promote', 2, 3, 2, true], ['promote', 3, 4, 2, true], ['demote', 4, 3, 2, true],
+      ['demote', 3, 1, 2, true], ['hold', 1, 1, 0, true], ['hold', 1, 1, 0, true],
     ]);
+    expect(runs.every((r) => r.decision.changesState && r.pullRequest !== undefined)).toBe(true);
+  });
+
+  it('opens a PR when the state file changes without a phase change: an urgent one when a violation restarts phase 1 and extends the hold', () => {
+    const body = pr(4).body;
+    expect(pr(4).title).toBe('chore(trust): hold incident-responder at phase 1 (Shadow)');
+    expect(pr(4).labels).toEqual(['trust-gate', 'trust-bookkeeping', 'trust-phase-1', 'urgent']);
+    expect(body).toContain('### Scope violations acted on now');
+    expect(body).toContain('get secrets in payments (outside shop)');
+    expect(body).toContain('The phase stays; this records which violations were acted on and the hold. Merge to keep the bookkeeping.');
+    expect(body).not.toContain('### Blast radius');
+    expect(body.endsWith('\n---\nTrust report: report.html (one HTML file, opens offline).\n')).toBe(true);
+    expect(existsSync(join(runs[4]!.dir, 'after'))).toBe(false);
+  });
+
+  it('opens a PR, not urgent, when an investigation-closed record lifts the hold', () => {
+    expect(pr(5).labels).toEqual(['trust-gate', 'trust-bookkeeping', 'trust-phase-1']);
+    expect(pr(5).body).toContain('- hold lifted: investigation closed at 2027-03-25T10:00:00Z by sre-lead@example.com');
+    expect(pr(5).body).not.toContain('### Blast radius');
+    expect(pr(5).body).not.toContain('Scope violations acted on now');
+  });
+
+  it('labels the demotion a scope violation causes urgent, with the hold and the blast radius', () => {
+    expect(pr(3).labels).toEqual(['trust-gate', 'trust-demotion', 'trust-phase-1', 'urgent']);
+    expect(pr(3).body).toContain('**Hold** since 2027-03-12T00:00:00Z');
+    expect(pr(3).body).toContain('### Blast radius');
   });
 
   it('opens a promotion PR whose body is the decision followed by the blast radius of the synthesized change', () => {
@@ -69,16 +96,18 @@ describe('npm run pipeline:demo', () => {
       expect(readFileSync(join(run.dir, 'labels.txt'), 'utf8')).toBe(run.pullRequest!.labels.join('\n') + '\n');
       expect(readFileSync(join(run.dir, 'commit-message.txt'), 'utf8')).toBe(run.pullRequest!.commitMessage);
       expect(existsSync(join(run.dir, 'before/dist/incident-responder.k8s.yaml'))).toBe(true);
-      expect(existsSync(join(run.dir, 'after/cdktf.out/stacks/incident-responder/cdk.tf.json'))).toBe(true);
+      expect(existsSync(join(run.dir, 'after/cdktf.out/stacks/incident-responder/cdk.tf.json'))).toBe(run.exitCode === 2);
       expect(readFileSync(join(run.dir, 'report.html'), 'utf8')).toContain(`gate would <strong>${run.decision.action}</strong>`);
     }
   });
 
   it('records every decision in the copied state file, which history prints', () => {
-    const state = JSON.parse(readFileSync(join(dir, 'trust/incident-responder.json'), 'utf8')) as { phase: number; since: string; history: { from: number; to: number; kind: string }[] };
-    expect(state).toMatchObject({ phase: 3, since: '2027-03-03T00:00:00Z' });
-    expect(state.history.slice(2).map((h) => [h.from, h.to, h.kind])).toEqual([[2, 3, 'evaluate'], [3, 4, 'evaluate'], [4, 3, 'evaluate']]);
-    expect(readFileSync(join(dir, 'history.txt'), 'utf8')).toContain('incident-responder: 5 phase changes, oldest first');
+    const state = JSON.parse(readFileSync(join(dir, 'trust/incident-responder.json'), 'utf8')) as { phase: number; since: string; hold?: unknown; violationsActed: string[]; history: { from: number; to: number; kind: string }[] };
+    expect(state).toMatchObject({ phase: 1, since: '2027-03-22T00:00:00Z' });
+    expect(state.hold ?? null).toBeNull();
+    expect(state.violationsActed).toHaveLength(2);
+    expect(state.history.slice(2).map((h) => [h.from, h.to, h.kind])).toEqual([[2, 3, 'evaluate'], [3, 4, 'evaluate'], [4, 3, 'evaluate'], [3, 1, 'evaluate'], [1, 1, 'evaluate']]);
+    expect(readFileSync(join(dir, 'history.txt'), 'utf8')).toContain('incident-responder: 7 phase changes, oldest first');
   });
 
   it('never writes the committed state file', () => {

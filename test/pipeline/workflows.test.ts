@@ -47,9 +47,9 @@ describe('examples/pipeline', () => {
     expect(Object.keys(wf.on)).toEqual(['schedule', 'workflow_dispatch']);
     const runs = steps('trust-gate.yml').map((s) => s.run ?? s.uses ?? '').join('\n');
     const order = [
-      'trust-gate evaluate --state "$STATE_FILE" $EVIDENCE_ARGS --now "$NOW" --format json',
-      'trust-gate evaluate --state "$STATE_FILE" $EVIDENCE_ARGS --now "$NOW" --format commit',
-      'trust-gate report --state "$STATE_FILE" $EVIDENCE_ARGS --now "$NOW" --out "$OUT/report.html"',
+      'trust-gate evaluate --state "$STATE_FILE" $EVIDENCE_ARGS $POLICY_ARGS --now "$NOW" --format json',
+      'trust-gate evaluate --state "$STATE_FILE" $EVIDENCE_ARGS $POLICY_ARGS --now "$NOW" --format commit',
+      'trust-gate report --state "$STATE_FILE" $EVIDENCE_ARGS $POLICY_ARGS --now "$NOW" --out "$OUT/report.html"',
       'npm run synth',
       '--write --detailed-exitcode --format markdown',
       'actions/upload-artifact@v4',
@@ -60,6 +60,46 @@ describe('examples/pipeline', () => {
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
     for (const id of ['pr', 'app-token']) expect(step('trust-gate.yml', id).if).toBe("steps.write.outputs.changed == 'true'");
+    expect(steps('trust-gate.yml').find((s) => s.uses === 'peter-evans/create-pull-request@v7')!.if).toBe("steps.write.outputs.changed == 'true'");
+    expect(steps('trust-gate.yml').find((s) => s.run?.includes('trust-gate diff'))!.if).toBe("steps.write.outputs.phase-changed == 'true'");
+  });
+
+  it('says the state file changed whenever evaluate --write changed it, also when it exits 0 (no phase change)', () => {
+    // GIVEN a repository with the committed state file, and an `npx trust-gate` that writes it or not
+    const repo = tempDir('gt-workflow-repo-');
+    const bin = join(repo, '.bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'npx'), '#!/bin/bash\n[ -n "$FAKE_WRITE" ] && printf %s "$FAKE_WRITE" > "$STATE_FILE"\necho "## Trust gate"\nexit "$FAKE_CODE"\n', { mode: 0o755 });
+    const git = (...args: string[]) => spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
+    git('init', '-q');
+    writeFileSync(join(repo, 'state.json'), '{"phase":1}\n');
+    git('add', 'state.json');
+    git('-c', 'user.name=t', '-c', 'user.email=t@example.test', 'commit', '-qm', 'state');
+    const write = (code: number, written: string) => {
+      writeFileSync(join(repo, 'state.json'), '{"phase":1}\n');
+      const outputs = join(repo, '.github-output');
+      writeFileSync(outputs, '');
+      const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step('trust-gate.yml', 'write').run!], {
+        cwd: repo, encoding: 'utf8',
+        env: { PATH: `${bin}:${process.env.PATH}`, STATE_FILE: 'state.json', OUT: repo, GITHUB_OUTPUT: outputs, EVIDENCE_ARGS: '', NOW: 'x', FAKE_CODE: String(code), FAKE_WRITE: written },
+      });
+      return { status: r.status, outputs: readFileSync(outputs, 'utf8').split('\n').filter(Boolean).sort() };
+    };
+    // WHEN evaluate exits 2, 0 after writing (a restart at phase 1, a hold lifted), 0 without writing, 1
+    // THEN
+    expect(write(2, '{"phase":2}\n')).toEqual({ status: 0, outputs: ['changed=true', 'phase-changed=true'] });
+    expect(write(0, '{"phase":1,"hold":{}}\n')).toEqual({ status: 0, outputs: ['changed=true', 'phase-changed=false'] });
+    expect(write(0, '')).toEqual({ status: 0, outputs: ['changed=false', 'phase-changed=false'] });
+    expect(write(1, '').status).toBe(1);
+  });
+
+  it('tells the PR step whether the decision places a hold, from the JSON decision', () => {
+    const run = step('trust-gate.yml', 'decide').run!;
+    const expr = /places-hold=\$\(jq -r '([^']+)'/.exec(run)![1]!;
+    const jq = (decision: object) => spawnSync('jq', ['-r', expr], { input: JSON.stringify(decision), encoding: 'utf8' }).stdout.trim();
+    expect(jq({ hold: { since: 'x' }, violations: { new: [{}] } })).toBe('true');
+    expect(jq({ hold: null, violations: { new: [{}] } })).toBe('false');
+    expect(jq({ hold: { since: 'x' }, violations: { new: [] } })).toBe('false');
   });
 
   it('writes the PR body and labels in the workflow exactly as the demo does', () => {
@@ -74,7 +114,7 @@ describe('examples/pipeline', () => {
     // WHEN the workflow's step runs in bash, as GitHub Actions runs it
     const s = step('trust-gate.yml', 'pr');
     const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', s.run!], {
-      env: { PATH: process.env.PATH, OUT: out, GITHUB_OUTPUT: outputs, ACTION: 'demote', TO: '1', REPORT_URL: 'https://example.test/artifact/1' },
+      env: { PATH: process.env.PATH, OUT: out, GITHUB_OUTPUT: outputs, ACTION: 'demote', TO: '1', PLACES_HOLD: 'false', PHASE_CHANGED: 'true', REPORT_URL: 'https://example.test/artifact/1' },
       encoding: 'utf8',
     });
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
@@ -84,6 +124,29 @@ describe('examples/pipeline', () => {
     expect(written).toContain(`labels=${pullRequestLabels('demote', 1).join(',')}\n`);
     expect(written).toContain('title=chore(trust): demote a to phase 1 (Shadow)\n');
     expect(written).toContain('commit-message<<TRUST_GATE_EOF\nchore(trust): demote a to phase 1 (Shadow)\n\n- why\n\nTrust-Phase: 2 -> 1\nTRUST_GATE_EOF\n');
+  });
+
+  it('writes a bookkeeping PR (phase unchanged) exactly as the demo does: no blast radius, urgent when it places a hold', () => {
+    for (const [placesHold, urgent] of [['true', true], ['false', false]] as const) {
+      // GIVEN a decision that keeps phase 1, and no blast radius (the diff step did not run)
+      const out = tempDir('gt-workflow-');
+      mkdirSync(out, { recursive: true });
+      writeFileSync(join(out, 'decision.md'), '## Trust gate: hold a at phase 1 (Shadow)\n');
+      writeFileSync(join(out, 'commit-message.txt'), 'chore(trust): hold a at phase 1 (Shadow)\n\n- why\n\nTrust-Phase: 1 -> 1\n');
+      const outputs = join(out, 'github-output');
+      writeFileSync(outputs, '');
+      // WHEN the workflow's step runs
+      const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step('trust-gate.yml', 'pr').run!], {
+        env: { PATH: process.env.PATH, OUT: out, GITHUB_OUTPUT: outputs, ACTION: 'hold', TO: '1', PLACES_HOLD: placesHold, PHASE_CHANGED: 'false', REPORT_URL: 'https://example.test/artifact/2' },
+        encoding: 'utf8',
+      });
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+      // THEN
+      expect(readFileSync(join(out, 'pr-body.md'), 'utf8')).toBe(pullRequestBody('## Trust gate: hold a at phase 1 (Shadow)\n', undefined, 'https://example.test/artifact/2'));
+      const labels = pullRequestLabels('hold', 1, urgent);
+      expect(labels.includes('urgent')).toBe(urgent);
+      expect(readFileSync(outputs, 'utf8')).toContain(`labels=${labels.join(',')}\n`);
+    }
   });
 
   it('requires the checks that the review workflows run, and a code owner\'s approval', () => {
@@ -101,8 +164,33 @@ describe('examples/pipeline', () => {
   it('checks approvals against the state file on both sides, not labels', () => {
     const run = steps('trust-approvals.yml').map((s) => s.run ?? '').join('\n');
     expect(run).toContain('git show "origin/$BASE_REF:$STATE_FILE"');
-    expect(run).toContain('npx tsx examples/pipeline/required-approvals.ts --head "$STATE_FILE" "${base[@]}" --approvals "$approvals"');
+    expect(run).toContain('npx tsx examples/pipeline/required-approvals.ts --head "$STATE_FILE" "${base[@]}" --approvals "$approvals" "${policy[@]}"');
     expect(run).not.toContain('label');
+  });
+
+  it('passes the repository policy (TRUST_POLICY, as on the base branch) to the approvals check', () => {
+    // GIVEN fake gh, git and npx that record what the step asks
+    const dir = tempDir('gt-approvals-step-');
+    const bin = join(dir, 'bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'gh'), '#!/bin/bash\necho \'[{"state":"APPROVED","author_association":"MEMBER","user":{"login":"a"}}]\'\n', { mode: 0o755 });
+    writeFileSync(join(bin, 'git'), '#!/bin/bash\necho "$@" >> "$RUNNER_TEMP/git.log"\necho "{}"\n', { mode: 0o755 });
+    writeFileSync(join(bin, 'npx'), '#!/bin/bash\necho "$@" > "$RUNNER_TEMP/npx.args"\n', { mode: 0o755 });
+    const wf = workflow('trust-approvals.yml') as Workflow & { env: Record<string, string> };
+    expect(wf.env.TRUST_POLICY).toBe('${{ vars.TRUST_POLICY }}');
+    const s = steps('trust-approvals.yml').find((x) => x.run?.includes('required-approvals.ts'))!;
+    const run = (policy: string) => {
+      const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', s.run!], {
+        env: { PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: dir, STATE_FILE: 'trust/a.json', TRUST_POLICY: policy, GITHUB_REPOSITORY: 'o/r', PR: '1', BASE_REF: 'main' },
+        encoding: 'utf8',
+      });
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+      return readFileSync(join(dir, 'npx.args'), 'utf8').trim();
+    };
+    // WHEN / THEN
+    expect(run('trust/policy.yaml')).toBe(`tsx examples/pipeline/required-approvals.ts --head trust/a.json --base ${dir}/base-state.json --approvals 1 --policy ${dir}/base-policy.yaml`);
+    expect(readFileSync(join(dir, 'git.log'), 'utf8')).toContain('show origin/main:trust/policy.yaml');
+    expect(run('')).toBe(`tsx examples/pipeline/required-approvals.ts --head trust/a.json --base ${dir}/base-state.json --approvals 1`);
   });
 
   it('applies the synthesized Terraform JSON on merge and leaves Kubernetes to Argo CD', () => {

@@ -61,8 +61,19 @@ const REASONS = [
   'rotates the scoped role binding during incident drills',
 ];
 
-/** A DNS-1123 label. */
-export const dnsLabel = (): fc.Arbitrary<string> => fc.stringMatching(/^[a-z][a-z0-9]{0,7}(-[a-z0-9]{1,6})?$/);
+/** A DNS-1123 label that names nothing the dangerous set guards (kube-system, agents' steering ConfigMaps). */
+export const dnsLabel = (): fc.Arbitrary<string> =>
+  fc.stringMatching(/^[a-z][a-z0-9]{0,7}(-[a-z0-9]{1,6})?$/).filter((s) => s !== 'kube-system' && !/-(approvals|phase)$/.test(s));
+
+/** Resources whose `create` starts pods (the dangerous set's workload-create). */
+const WORKLOADS = new Set(['pods', 'deployments', 'statefulsets', 'replicasets', 'jobs']);
+
+/** Drops `create` from rules on workloads: creating them is in the dangerous set. */
+function withoutWorkloadCreate<T extends { resources: string[]; verbs?: string[] }>(rule: T): T {
+  if (!rule.verbs?.includes('create') || !rule.resources.some((r) => WORKLOADS.has(r))) return rule;
+  const verbs = rule.verbs.filter((v) => v !== 'create');
+  return { ...rule, verbs: verbs.length > 0 ? verbs : ['patch'] };
+}
 
 /** A namespace name, often one of a small pool so rules share namespaces. */
 export const namespaceName = (): fc.Arbitrary<string> =>
@@ -98,7 +109,7 @@ function kubernetesRule(tier: Tier): fc.Arbitrary<KubernetesAccess> {
     ? fc.uniqueArray(dnsLabel(), { minLength: 1, maxLength: 2 }).map((resourceNames) => ({ resourceNames }))
     : fc.constant({});
   return fc.tuple(groupResources(WRITE_RESOURCES), optionalVerbs(tier), names, namespaces())
-    .map(([gr, v, n, ns]) => ({ ...gr, ...v, ...n, namespaces: ns }));
+    .map(([gr, v, n, ns]) => withoutWorkloadCreate({ ...gr, ...v, ...n, namespaces: ns }));
 }
 
 /** A dangerous Kubernetes rule the tier allows, with its acknowledgement. */

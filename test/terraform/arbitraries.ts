@@ -33,9 +33,10 @@ const readPath = fc
   .map(([mount, parts, g]) => withGlob([mount, ...parts], g));
 const exactPath = fc.tuple(fc.constantFrom('secret', 'kv'), fc.array(literal, { minLength: 1, maxLength: 3 })).map(([mount, parts]) => [mount, ...parts].join('/'));
 const namespacedPath = fc
-  .tuple(fc.constantFrom('secret', 'kv'), literal, fc.array(segment, { maxLength: 2 }), glob)
-  // Writes keep two literal segments before any glob: "secret/data*" is refused, "secret/data/*" is not.
-  .map(([mount, first, rest, g]) => withGlob([mount, first, ...rest], g === '*' && rest.length === 0 ? '/*' : g));
+  .tuple(fc.constantFrom('secret', 'kv'), fc.constantFrom([], ['data'], ['metadata']), fc.constantFrom('shop', 'a'), fc.array(segment, { maxLength: 2 }), glob)
+  // Writes keep two literal segments before any glob, KV v2's data/ or metadata/ not counted:
+  // "secret/data/shop*" is refused, "secret/data/shop/*" is not.
+  .map(([mount, kv, first, rest, g]) => withGlob([mount, ...kv, first, ...rest], g === '*' && rest.length === 0 ? '/*' : g));
 
 const caps = (allowed: readonly VaultCapability[]) => fc.subarray([...allowed], { minLength: 1 });
 const vaultRule = (path: fc.Arbitrary<string>, allowed: readonly VaultCapability[]): fc.Arbitrary<VaultAccess> => fc.record({ path, capabilities: caps(allowed) });

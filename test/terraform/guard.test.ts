@@ -49,3 +49,9 @@ describe('TrustPhasedAgent guard at synth (cdktf)', () => {
     expect(role.tags['graduated-trust.dev/guard-suppressions']).toBe('GT-VAULT-004');
   });
 });
+
+describe('TrustPhasedAgent suppressions (cdktf)', () => {
+  it('fails on a suppression reason that would become a Terraform template', () => {
+    expect(() => stack(1, undefined, [{ ruleId: 'GT-VAULT-004', reason: 'shared ${file("/etc/passwd")}' }])).toThrowError(/"\$\{" and "%\{" start Terraform templates/);
+  });
+});
