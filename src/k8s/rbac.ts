@@ -65,7 +65,7 @@ function phaseConfigReadRule(def: ResolvedDefinition): PolicyRule {
 function dangerousReasons(rules: readonly ActiveKubernetesRule[]): string | undefined {
   const lines = rules.flatMap(({ rule, tier, index }) => {
     if (!rule.dangerous) return [];
-    const ids = kubernetesDangers({ apiGroups: rule.apiGroups, resources: rule.resources, verbs: kubernetesVerbs(rule, tier) }).map((d) => d.id);
+    const ids = kubernetesDangers({ ...rule, verbs: kubernetesVerbs(rule, tier) }).map((d) => d.id);
     return [`${tier}.kubernetes[${index}] (${ids.join(', ')}): ${rule.dangerous.reason}`];
   });
   return lines.length > 0 ? lines.join('\n') : undefined;
