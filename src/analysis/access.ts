@@ -2,21 +2,21 @@
  * The effective-access report: for each agent in a synthesized output, what it can actually do
  * in Kubernetes, on the network, in Vault and in AWS, evaluated with each control's semantics.
  */
-import { LABELS } from '../definition/names';
+import { LABELS, objectNames } from '../definition/names';
 import { PHASES, isPhase } from '../phase/table';
 import { kubernetesAccess } from './k8s/access';
-import type { Manifest } from './k8s/authorizer';
 import { egressAccess } from './k8s/egress';
-import { ANY, formatAgentRef, type AccessModel, type AgentRef } from './model';
+import { ANY, formatAgentRef, parseAgentRef, type AccessModel, type AgentRef } from './model';
+import { OutputIndex } from './output-index';
 import { compare, type SynthOutput } from './read';
 import { awsAccess } from './terraform/aws';
 import { vaultAccess } from './terraform/vault';
 import { TerraformIndex, stringList } from './terraform/resources';
 
-function phaseOf(manifests: readonly Manifest[], index: TerraformIndex, agent: AgentRef): number | null {
-  const labelled = manifests.find((m) => m.kind === 'ServiceAccount' && m.metadata?.name === agent.name && m.metadata?.namespace === agent.namespace);
+function phaseOf(output: OutputIndex, agent: AgentRef): number | null {
+  const labelled = output.find('ServiceAccount', agent.namespace, agent.name);
   const fromLabel = labelled?.metadata?.labels?.[LABELS.phase];
-  const fromTag = index.ofType('aws_iam_role')
+  const fromTag = output.terraform.ofType('aws_iam_role')
     .map(({ resource }) => resource.config['tags'] as Record<string, string> | undefined)
     .find((tags) => tags?.[LABELS.agent] === agent.name)?.[LABELS.phase];
   const value = Number(fromLabel ?? fromTag);
@@ -43,27 +43,42 @@ export function detectAgents(output: SynthOutput): AgentRef[] {
 }
 
 /**
- * The effective access of one agent in an output.
+ * The effective access of one agent in an output. `index` (built from `output`) lets several
+ * agents share the output's indexes.
  *
  * @example
  * const model = accessOf(readSynthOutput('dist'), { namespace: 'ops-agents', name: 'incident-responder' });
  */
-export function accessOf(output: SynthOutput, agent: AgentRef): AccessModel {
-  const manifests = output.manifests.map((m) => m.manifest);
-  const index = new TerraformIndex(output.stacks);
+export function accessOf(output: SynthOutput, agent: AgentRef, index: OutputIndex = new OutputIndex(output)): AccessModel {
   return {
     agent: formatAgentRef(agent),
-    phase: phaseOf(manifests, index, agent),
-    kubernetes: kubernetesAccess(manifests, agent),
-    egress: manifests.length > 0 ? egressAccess(manifests, agent) : { isolated: true, destinations: {} },
-    vault: vaultAccess(index, agent),
-    aws: awsAccess(index, agent),
+    phase: phaseOf(index, agent),
+    kubernetes: kubernetesAccess(index, agent),
+    egress: index.manifests.length > 0 ? egressAccess(index.networkPolicies(agent.namespace), agent) : { isolated: true, destinations: {} },
+    vault: vaultAccess(index.terraform, agent),
+    aws: awsAccess(index.terraform, agent),
   };
 }
 
-/** Access models of `agent`, or of every detected agent when it is omitted. */
+/** Access models of `agent`, or of every detected agent when it is omitted; the output is indexed once. */
 export function accessModels(output: SynthOutput, agent?: AgentRef): AccessModel[] {
-  return (agent ? [agent] : detectAgents(output)).map((a) => accessOf(output, a));
+  const index = new OutputIndex(output);
+  return (agent ? [agent] : detectAgents(output)).map((a) => accessOf(output, a, index));
+}
+
+/** How the agent's writes are admitted, as one line. */
+function admissionText(m: AccessModel): string {
+  const ref = parseAgentRef(m.agent);
+  switch (m.kubernetes.writeAdmission) {
+    case 'deny':
+      return 'deny (its ValidatingAdmissionPolicy rejects every write by the agent)';
+    case 'approval':
+      return `approval (every write needs an operator approval in ConfigMap ${ref ? `${ref.namespace}/${objectNames(ref.name).approvals}` : 'NAMESPACE/NAME-approvals'})`;
+    case 'none':
+      return 'none (no ValidatingAdmissionPolicy selects the agent; RBAC alone decides)';
+    case 'custom':
+      return 'custom (a ValidatingAdmissionPolicy selects the agent but is not the one TrustPhasedAgent renders; review it)';
+  }
 }
 
 function phaseText(phase: number | null): string {
@@ -93,6 +108,7 @@ function reportLines(m: AccessModel): string[] {
   for (const [url, verbs] of Object.entries(m.kubernetes.nonResourceURLs)) out.push(`    non-resource ${url}: ${verbs.join(', ')}`);
   for (const d of m.kubernetes.dangerous) out.push(`    ! dangerous: ${d.grant} (${d.id}: ${d.why})`);
   for (const b of m.kubernetes.bindings) out.push(`    via ${b.binding} → ${b.role} (${b.subject})${b.resolved ? '' : ' [role not in output: access unknown]'}`);
+  out.push(`    write admission: ${admissionText(m)}`);
   out.push(`  egress${m.egress.isolated ? '' : ' (not isolated: every destination)'}:`);
   const destinations = Object.entries(m.egress.destinations);
   if (destinations.length === 0) out.push('    (none)');
@@ -141,6 +157,7 @@ export function formatAccessMarkdown(models: readonly AccessModel[]): string {
         out.push(`| ${scope === ANY ? 'cluster-wide' : scope} | \`${key}\` | ${verbs} |`);
       }
     }
+    out.push('', `Write admission: ${admissionText(m).replace(/^(\w+)/, '**$1**')}`);
     for (const d of m.kubernetes.dangerous) out.push('', `> [!WARNING]\n> dangerous: \`${d.grant}\` (${d.id}: ${d.why})`);
     out.push('', '#### Network egress', '');
     if (!m.egress.isolated) out.push('Not isolated: every destination is reachable.');

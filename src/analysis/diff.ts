@@ -7,7 +7,7 @@
  * and lost when nothing on the after side does; so the reverse diff shows exactly the same lines
  * with gains and losses swapped. Object names, construct paths, ordering and formatting never
  * reach the model, so they never show as changes. Settings (token TTLs, session duration,
- * boundary) show as `~` lines.
+ * boundary, write admission) show as `~` lines.
  */
 import { PHASES, isPhase } from '../phase/table';
 import { wildcardMatches } from './iam/evaluate';
@@ -186,6 +186,7 @@ function settingChanges(before: AccessModel, after: AccessModel): Change[] {
     setting('aws', `${prefix} max_session_duration`, seconds(a.maxSessionDurationSeconds), seconds(b.maxSessionDurationSeconds));
     setting('aws', `${prefix} permissions_boundary`, a.permissionsBoundary ?? 'none', b.permissionsBoundary ?? 'none');
   }
+  setting('kubernetes', 'k8s write admission:', before.kubernetes.writeAdmission, after.kubernetes.writeAdmission);
   if (before.egress.isolated !== after.egress.isolated) {
     setting('egress', 'egress isolated', before.egress.isolated ? 'yes' : 'no', after.egress.isolated ? 'yes' : 'no');
   }
@@ -229,7 +230,7 @@ export function emptyAccess(agent: string): AccessModel {
   return {
     agent,
     phase: null,
-    kubernetes: { scopes: {}, nonResourceURLs: {}, dangerous: [], bindings: [] },
+    kubernetes: { scopes: {}, nonResourceURLs: {}, dangerous: [], bindings: [], writeAdmission: 'none' },
     egress: { isolated: true, destinations: {} },
     vault: { roles: {}, paths: {}, unresolved: [] },
     aws: { roles: {} },

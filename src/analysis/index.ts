@@ -10,6 +10,7 @@ export { accessOf, accessModels, detectAgents, formatAccessText, formatAccessJso
 export { diffAccess, diffOutputs, emptyAccess, hasChanges, formatDiffText, formatDiffJson, formatDiffMarkdown, BACKENDS } from './diff';
 export type { AccessDiff, Change, Backend } from './diff';
 export { RbacAuthorizer, type EffectiveBinding, type Manifest } from './k8s/authorizer';
+export { OutputIndex } from './output-index';
 export * from './k8s/rbac';
 export { kubernetesRows, rowText, type KubernetesRow } from './k8s/access';
 export { runGuard, formatFindings, formatFinding, blockingFindings, GUARD_RULES } from './guard/run';

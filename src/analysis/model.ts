@@ -39,6 +39,14 @@ export interface KubernetesBindingRef {
   readonly resolved: boolean;
 }
 
+/**
+ * How writes by the agent are admitted: `deny` (a ValidatingAdmissionPolicy of the agent rejects
+ * every write), `approval` (every write needs an operator approval in ConfigMap
+ * `<namespace>/<name>-approvals`), `none` (no policy selects the agent: RBAC alone decides), or
+ * `custom` (a policy selects the agent but is not exactly the one TrustPhasedAgent renders).
+ */
+export type WriteAdmissionMode = 'deny' | 'approval' | 'none' | 'custom';
+
 /** Kubernetes API access. */
 export interface KubernetesAccessModel {
   /**
@@ -50,6 +58,8 @@ export interface KubernetesAccessModel {
   readonly nonResourceURLs: Readonly<Record<string, readonly string[]>>;
   readonly dangerous: readonly DangerFlag[];
   readonly bindings: readonly KubernetesBindingRef[];
+  /** How the agent's writes are admitted, from the ValidatingAdmissionPolicies that select it. */
+  readonly writeAdmission: WriteAdmissionMode;
 }
 
 /** Network egress of the agent's pods. */

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { accessModels, accessOf, detectAgents } from '../../src/analysis/access';
@@ -30,6 +30,28 @@ describe('effective access of the example', () => {
     expect(k8s.kubernetes).toEqual(both.kubernetes);
     expect(tf.vault).toEqual(both.vault);
     expect(tf.aws).toEqual(both.aws);
+  });
+
+  it('states how writes are admitted: deny in phases 1 and 2, approval in 3, none in 4', () => {
+    const admission = (phase: number) => accessOf(readSynthOutput(dir(phase)), agent).kubernetes.writeAdmission;
+    expect([1, 2, 3, 4].map(admission)).toEqual(['deny', 'deny', 'approval', 'none']);
+  });
+
+  it('reports custom write admission when the policy selecting the agent is not the rendered one', () => {
+    const d = tempDir();
+    cpSync(dir(2), d, { recursive: true });
+    const file = join(d, 'dist', 'incident-responder.k8s.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace("expression: \"false\"", 'expression: "true"'));
+    expect(accessOf(readSynthOutput(d), agent).kubernetes.writeAdmission).toBe('custom');
+  });
+
+  it('reports no write admission when the policy has no binding', () => {
+    const d = tempDir();
+    cpSync(dir(3), d, { recursive: true });
+    const file = join(d, 'dist', 'incident-responder.k8s.yaml');
+    const docs = readFileSync(file, 'utf8').split(/^---$/m).filter((doc) => !doc.includes('kind: ValidatingAdmissionPolicyBinding'));
+    writeFileSync(file, docs.join('---'));
+    expect(accessOf(readSynthOutput(d), agent).kubernetes.writeAdmission).toBe('none');
   });
 
   for (const phase of [1, 2, 3, 4]) {
@@ -89,11 +111,15 @@ describe('trust-gate access', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('apps/deployments: get; list; patch "cart", "checkout"; watch');
     expect(run.stdout).toContain('secret/data/shop/checkout/flags: read, update');
+    expect(run.stdout).toContain('    write admission: approval (every write needs an operator approval in ConfigMap ops-agents/incident-responder-approvals)');
   });
 
   it('prints JSON and markdown', async () => {
     expect(JSON.parse((await runCli(['access', dir(1), '--format', 'json'])).stdout)[0].agent).toBe('ops-agents/incident-responder');
-    expect((await runCli(['access', dir(1), '--format', 'markdown'])).stdout).toContain('### Effective access: `ops-agents/incident-responder`, phase 1 (Shadow)');
+    expect(JSON.parse((await runCli(['access', dir(1), '--format', 'json'])).stdout)[0].kubernetes.writeAdmission).toBe('deny');
+    const markdown = (await runCli(['access', dir(1), '--format', 'markdown'])).stdout;
+    expect(markdown).toContain('### Effective access: `ops-agents/incident-responder`, phase 1 (Shadow)');
+    expect(markdown).toContain('Write admission: **deny** (its ValidatingAdmissionPolicy rejects every write by the agent)');
   });
 
   it('fails on a malformed --agent', async () => {

@@ -24,6 +24,7 @@ describe('diff of the example between phases', () => {
     expect(lines(2, 3)).toEqual([
       '+ patch apps/deployments "cart" in shop',
       '+ patch apps/deployments "checkout" in shop',
+      '~ k8s write admission: deny → approval',
       '+ vault secret/data/shop/checkout/flags: read',
       '+ vault secret/data/shop/checkout/flags: update',
       '+ iam ecs:UpdateService on arn:aws:ecs:eu-west-1:111122223333:service/shop/checkout',
@@ -36,6 +37,7 @@ describe('diff of the example between phases', () => {
     expect(got).toContain('+ update apps/deployments/scale in shop');
     expect(got).toContain('+ iam ecs:UpdateService on arn:aws:ecs:eu-west-1:111122223333:service/shop/*');
     expect(got).toContain('~ iam max_session_duration 3600s → 7200s');
+    expect(got).toContain('~ k8s write admission: approval → none');
     expect(got.some((l) => l.startsWith('-'))).toBe(false);
   });
 
@@ -50,6 +52,15 @@ describe('diff of the example between phases', () => {
       expect(back.filter((l) => l.startsWith('+'))).toEqual([]);
     });
   }
+
+  it('shows write admission from deny to approval to none, and the reverse backwards', () => {
+    const admission = (a: number, b: number) => lines(a, b).filter((l) => l.startsWith('~ k8s write admission'));
+    expect(admission(1, 2)).toEqual([]);
+    expect(admission(2, 3)).toEqual(['~ k8s write admission: deny → approval']);
+    expect(admission(3, 4)).toEqual(['~ k8s write admission: approval → none']);
+    expect(admission(3, 2)).toEqual(['~ k8s write admission: approval → deny']);
+    expect(admission(4, 3)).toEqual(['~ k8s write admission: none → approval']);
+  });
 
   it('shows no change for the same output', () => {
     expect(lines(3, 3)).toEqual([]);
@@ -87,8 +98,9 @@ describe('diff formats', () => {
   it('prints markdown as the review section of a phase-change PR', () => {
     const md = formatDiffMarkdown(diffOutputs(models(2), models(3)));
     expect(md).toContain('### Blast radius: `ops-agents/incident-responder`, phase 2 (Read-Only Assist) → phase 3 (Limited Remediation)');
-    expect(md).toContain('**5 gained, 0 lost, 0 changed**');
+    expect(md).toContain('**5 gained, 0 lost, 1 changed**');
     expect(md).toContain('```diff\n+ patch apps/deployments "cart" in shop');
+    expect(md).toContain('! k8s write admission: deny → approval\n```');
   });
 });
 

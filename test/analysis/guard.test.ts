@@ -75,6 +75,7 @@ const VIOLATIONS: Record<string, { phase: Phase; violate: (out: SynthOutput) => 
   'GT-IAM-002': { phase: 2, violate: (o) => mapResources(o, 'aws_iam_role', (c) => { const { permissions_boundary: _, ...rest } = c; return rest; }) },
   'GT-IAM-003': { phase: 2, violate: (o) => mapResources(o, 'aws_iam_role', (c) => ({ ...c, max_session_duration: 43200 })) },
   'GT-IAM-004': { phase: 2, violate: (o) => withResources(o, { type: 'aws_iam_role_policy_attachment', name: 'ro', config: { role: iamRoleRef, policy_arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' } }) },
+  'GT-IAM-006': { phase: 2, violate: (o) => mapResources(o, 'aws_iam_role', (c) => ({ ...c, permissions_boundary: 'arn:aws:iam::111122223333:policy/platform-boundary' })) },
   'GT-IAM-005': {
     phase: 2,
     violate: (o) => mapResources(o, 'aws_iam_role', (c) => {
@@ -151,6 +152,67 @@ describe('guard rules', () => {
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatch(/^\[error\] GT-IAM-003 at incident-responder\/IncidentResponder\/IamRole/);
     expect(warnings[0]).toMatch(/^\[warning\] GT-NET-003/);
+  });
+});
+
+describe('GT-K8S-006 compares the admission objects with what TrustPhasedAgent renders', () => {
+  type Spec = Record<string, unknown>;
+  function withAdmissionSpec(out: SynthOutput, kind: string, f: (spec: Spec) => Spec): SynthOutput {
+    return mapManifests(out, (m) => (m.kind === kind ? { ...m, spec: f(structuredClone(m['spec']) as Spec) } : m));
+  }
+  const admissionErrors = (output: SynthOutput, phase: Phase) => findings(output, phase, 'GT-K8S-006').map((f) => f.what);
+  const first = (spec: Spec, key: string) => (spec[key] as Array<Record<string, unknown>>)[0]!;
+
+  it('fails when the match condition is negated, naming the field', () => {
+    const output = withAdmissionSpec(fixture(2), 'ValidatingAdmissionPolicy', (spec) => {
+      first(spec, 'matchConditions')['expression'] = "request.userInfo.username != 'system:serviceaccount:ops-agents:incident-responder'";
+      return spec;
+    });
+    expect(admissionErrors(output, 2)).toEqual([expect.stringMatching(/ValidatingAdmissionPolicy "incident-responder.graduated-trust.dev" differs .* at spec\.matchConditions\[0\]\.expression;/)]);
+  });
+
+  it('fails when the validation always passes', () => {
+    const output = withAdmissionSpec(fixture(3), 'ValidatingAdmissionPolicy', (spec) => {
+      first(spec, 'validations')['expression'] = 'true';
+      return spec;
+    });
+    expect(admissionErrors(output, 3)).toEqual([expect.stringContaining('at spec.validations[0].expression')]);
+  });
+
+  it('fails when failurePolicy is Ignore', () => {
+    const output = withAdmissionSpec(fixture(1), 'ValidatingAdmissionPolicy', (spec) => ({ ...spec, failurePolicy: 'Ignore' }));
+    expect(admissionErrors(output, 1)).toEqual([expect.stringContaining('at spec.failurePolicy')]);
+  });
+
+  it('fails when the binding narrows the policy with matchResources', () => {
+    const output = withAdmissionSpec(fixture(3), 'ValidatingAdmissionPolicyBinding', (spec) => ({ ...spec, matchResources: { namespaceSelector: { matchLabels: { team: 'none' } } } }));
+    expect(admissionErrors(output, 3)).toEqual([expect.stringMatching(/ValidatingAdmissionPolicyBinding "incident-responder.graduated-trust.dev" of .* at spec\.matchResources;/)]);
+  });
+
+  it('fails when the binding only warns or audits', () => {
+    const output = withAdmissionSpec(fixture(2), 'ValidatingAdmissionPolicyBinding', (spec) => ({ ...spec, validationActions: ['Warn', 'Audit'] }));
+    expect(admissionErrors(output, 2)).toEqual([expect.stringContaining('at spec.validationActions')]);
+  });
+
+  it('fails when the approvals come from another ConfigMap', () => {
+    const output = withAdmissionSpec(fixture(3), 'ValidatingAdmissionPolicyBinding', (spec) => ({ ...spec, paramRef: { ...(spec['paramRef'] as Spec), name: 'self-approved' } }));
+    expect(admissionErrors(output, 3)).toEqual([expect.stringContaining('at spec.paramRef.name')]);
+  });
+
+  it('points at the object that differs', () => {
+    const output = withAdmissionSpec(fixture(2), 'ValidatingAdmissionPolicyBinding', (spec) => ({ ...spec, validationActions: ['Audit'] }));
+    const [f] = findings(output, 2, 'GT-K8S-006');
+    const line = Number(f!.where.split(':').pop());
+    const yaml = readFileSync(join(__dirname, '..', 'fixtures', 'synth', 'phase-2', 'dist', 'incident-responder.k8s.yaml'), 'utf8').split('\n');
+    expect(yaml.slice(line - 1, line + 1).join('\n')).toMatch(/ValidatingAdmissionPolicyBinding/);
+  });
+
+  it('passes the rendered objects with their keys in another order, and another phase\'s message of the same admission', () => {
+    const reorder = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(reorder) : typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reorder(x)])) : v;
+    const output = mapManifests(fixture(2), (m) => (m.kind?.startsWith('ValidatingAdmissionPolicy') ? { ...m, spec: reorder(m['spec']) } : m));
+    expect(admissionErrors(output, 2)).toEqual([]);
+    expect(admissionErrors(output, 1)).toEqual([]);
   });
 });
 

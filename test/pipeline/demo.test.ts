@@ -78,8 +78,9 @@ describe('npm run pipeline:demo', () => {
     expect(pr(2).labels).toEqual(['trust-gate', 'trust-demotion', 'trust-phase-3', 'urgent']);
     expect(body).toContain('**Urgent.** Demotions are never blocked on gates');
     expect(body).toContain('- remediations rolled back over the recent window is 5% (4/80), not ≤ 2%: drop one phase');
-    expect(body).toContain('**0 gained, 10 lost, 3 changed**');
+    expect(body).toContain('**0 gained, 10 lost, 4 changed**');
     expect(body).toContain('- update apps/deployments in shop');
+    expect(body).toContain('! k8s write admission: none → approval');
     expect(body).not.toContain('approving reviewer');
   });
 

@@ -1,5 +1,6 @@
 import type { AgentDefinition } from '../../definition/types';
 import type { Phase } from '../../phase/table';
+import { OutputIndex } from '../output-index';
 import type { SynthOutput } from '../read';
 import { formatFinding, runGuard } from './run';
 import type { DnsEndpoint, Suppression } from './types';
@@ -13,12 +14,14 @@ export interface GuardedAgent {
 }
 
 /**
- * Runs the guard for every agent over one synthesized output and returns the errors as
+ * Runs the guard for every agent over one synthesized output (indexed once, shared by the
+ * agents) and returns the errors as
  * validation messages (synthesis fails on any). Warnings go to `warn`; suppressed ones are
  * shown with their reason, so the record of a suppression is in the synth log too.
  */
 export function guardMessages(output: SynthOutput, agents: readonly GuardedAgent[], warn: (text: string) => void): string[] {
   const errors: string[] = [];
+  const index = new OutputIndex(output);
   for (const agent of agents) {
     const findings = runGuard({
       output,
@@ -26,7 +29,7 @@ export function guardMessages(output: SynthOutput, agents: readonly GuardedAgent
       phase: agent.phase,
       suppressions: agent.suppressions,
       ...(agent.dns ? { dns: agent.dns } : {}),
-    });
+    }, index);
     for (const f of findings) (f.level === 'error' ? errors : []).push(formatFinding(f));
     for (const f of findings.filter((x) => x.level === 'warning')) warn(formatFinding(f));
   }

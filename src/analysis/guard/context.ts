@@ -2,15 +2,15 @@
  * What every guard rule reads, computed once per run: the agent, its ceiling, and the parts of
  * the output that reach it.
  */
-import { LABELS } from '../../definition/names';
+import { KUBE_DNS, LABELS } from '../../definition/names';
 import type { AgentDefinition } from '../../definition/types';
 import type { Phase } from '../../phase/table';
 import { kubernetesBindingGrants, type KubernetesBindingGrant } from '../k8s/access';
 import type { Manifest } from '../k8s/authorizer';
 import type { AgentRef } from '../model';
+import { OutputIndex } from '../output-index';
 import type { SynthOutput } from '../read';
-import { TerraformIndex } from '../terraform/resources';
-import { KUBE_DNS } from '../../definition/names';
+import type { TerraformIndex } from '../terraform/resources';
 import { phaseCeiling, type Ceiling } from './ceiling';
 import type { GuardInput } from './types';
 
@@ -21,6 +21,8 @@ export interface GuardContext {
   readonly phase: Phase;
   readonly ceiling: Ceiling;
   readonly output: SynthOutput;
+  /** The output's agent-independent indexes, shared by every agent checked against it. */
+  readonly index: OutputIndex;
   readonly terraform: TerraformIndex;
   /** Where an object is (construct path or `FILE:LINE`). */
   readonly where: (m: Manifest) => string;
@@ -30,21 +32,23 @@ export interface GuardContext {
   readonly ownObject: (m: Manifest) => boolean;
 }
 
-/** Builds the context of a guard run. */
-export function guardContext(input: GuardInput): GuardContext {
+/**
+ * Builds the context of a guard run. `index` must be built from `input.output`; pass one to
+ * share it between the agents of one output.
+ */
+export function guardContext(input: GuardInput, index: OutputIndex = new OutputIndex(input.output)): GuardContext {
   const { definition, phase, output } = input;
   const agent = { namespace: definition.namespace, name: definition.name };
-  const places = new Map<Manifest, string>(output.manifests.map((m) => [m.manifest, m.where]));
-  const manifests = output.manifests.map((m) => m.manifest);
   return {
     agent,
     definition,
     phase,
     ceiling: phaseCeiling(definition, phase, input.dns ?? KUBE_DNS),
     output,
-    terraform: new TerraformIndex(output.stacks),
-    where: (m) => places.get(m) ?? `${m.kind ?? 'object'} ${m.metadata?.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata?.name ?? ''}`,
-    bindings: kubernetesBindingGrants(manifests, agent),
+    index,
+    terraform: index.terraform,
+    where: (m) => index.where(m),
+    bindings: kubernetesBindingGrants(index.rbac, agent),
     ownObject: (m) => m.metadata?.labels?.[LABELS.agent] === definition.name,
   };
 }

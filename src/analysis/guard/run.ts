@@ -3,6 +3,7 @@
  */
 import { TrustError } from '../../errors';
 import { MIN_REASON_LENGTH } from '../../definition/validate';
+import type { OutputIndex } from '../output-index';
 import { compare } from '../read';
 import { guardContext } from './context';
 import { IAM_RULES } from './rules/iam';
@@ -33,17 +34,18 @@ function suppression(finding: Finding, suppressions: readonly Suppression[]): Su
 
 /**
  * Checks everything an app synthesized against the agent's phase ceiling. Pure: the same input
- * gives the same findings in the same order. Suppressed warnings stay in the result with the
+ * gives the same findings in the same order. `index` (built from `input.output`) lets several
+ * agents share the output's indexes. Suppressed warnings stay in the result with the
  * reason; an error is never suppressed (a suppression naming an error rule is refused).
  *
  * @example
  * const findings = runGuard({ output: readSynthOutput('dist'), definition, phase: 2 });
  * if (findings.some((f) => f.level === 'error')) process.exitCode = 1;
  */
-export function runGuard(input: GuardInput): Finding[] {
+export function runGuard(input: GuardInput, index?: OutputIndex): Finding[] {
   const suppressions = input.suppressions ?? [];
   checkSuppressions(suppressions);
-  const ctx = guardContext(input);
+  const ctx = guardContext(input, index);
   const findings = GUARD_RULES.flatMap((rule) =>
     rule.check(ctx).map((hit): Finding => {
       const finding: Finding = { ruleId: rule.id, level: rule.level, what: hit.what, where: hit.where, why: rule.why, fix: rule.fix };

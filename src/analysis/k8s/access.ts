@@ -6,8 +6,10 @@
 import { kubernetesDangers } from '../../definition/dangerous';
 import { READ_VERBS } from '../../phase/table';
 import { ANY, sortedRecord, sortedUnique, type AgentRef, type DangerFlag, type KubernetesAccessModel, type KubernetesBindingRef, type KubernetesResourceAccess } from '../model';
+import type { OutputIndex } from '../output-index';
+import { BINDING_KIND, POLICY_KIND, writeAdmissionOf } from './admission';
 import { RbacAuthorizer, type EffectiveBinding, type Manifest } from './authorizer';
-import { breakdownRule, serviceAccountUser, type Subject } from './rbac';
+import { serviceAccountUser, type Subject } from './rbac';
 
 /**
  * Built-in cluster-scoped resources. A RoleBinding grants nothing on them (requests for them carry
@@ -69,40 +71,52 @@ function bindingRef(b: EffectiveBinding): KubernetesBindingRef {
   };
 }
 
+/** The rows and non-resource URLs of a binding: breakdownRule's simple rules, without building them. */
 function grantOf(b: EffectiveBinding): KubernetesBindingGrant {
   const scope = b.namespace || ANY;
   const rows: KubernetesRow[] = [];
   const nonResource: Array<{ url: string; verb: string }> = [];
   for (const rule of b.rules) {
-    for (const simple of breakdownRule(rule)) {
-      const verb = simple.verbs[0]!;
-      const url = simple.nonResourceURLs?.[0];
-      if (url !== undefined) {
-        if (scope === ANY) nonResource.push({ url, verb });
-        continue;
+    const names = rule.resourceNames && rule.resourceNames.length > 0 ? rule.resourceNames : [ANY];
+    for (const apiGroup of rule.apiGroups ?? []) {
+      for (const resource of rule.resources ?? []) {
+        if (scope !== ANY && CLUSTER_SCOPED.has(`${apiGroup}/${resource.split('/')[0]}`)) continue;
+        for (const verb of rule.verbs) {
+          for (const name of names) rows.push({ scope, apiGroup, resource, verb, name });
+        }
       }
-      const apiGroup = simple.apiGroups![0]!;
-      const resource = simple.resources![0]!;
-      if (scope !== ANY && CLUSTER_SCOPED.has(`${apiGroup}/${resource.split('/')[0]}`)) continue;
-      rows.push({ scope, apiGroup, resource, verb, name: simple.resourceNames?.[0] ?? ANY });
     }
+    if (scope === ANY) for (const url of rule.nonResourceURLs ?? []) for (const verb of rule.verbs) nonResource.push({ url, verb });
   }
   return { ref: bindingRef(b), rows, nonResource, source: b.source, viaGroup: b.subject.kind === 'Group' };
 }
 
-/** Every binding in `manifests` that reaches the agent's ServiceAccount, with what each grants. */
-export function kubernetesBindingGrants(manifests: Iterable<Manifest>, agent: AgentRef): KubernetesBindingGrant[] {
+/**
+ * Every binding in `manifests` (or already read by an authorizer) that reaches the agent's
+ * ServiceAccount, with what each grants.
+ */
+export function kubernetesBindingGrants(manifests: Iterable<Manifest> | RbacAuthorizer, agent: AgentRef): KubernetesBindingGrant[] {
   const user = serviceAccountUser(agent.namespace, agent.name);
-  return new RbacAuthorizer(manifests).bindingsFor(user).map(grantOf);
+  const authorizer = manifests instanceof RbacAuthorizer ? manifests : new RbacAuthorizer(manifests);
+  return authorizer.bindingsFor(user).map(grantOf);
 }
 
+/** Danger flags by verb, group and resource (all they depend on); the same few repeat across agents. */
+const dangersSeen = new Map<string, ReadonlyArray<{ id: string; why: string }>>();
+const DANGERS_SEEN_MAX = 10_000;
+
 /** The danger flags of one row: the dangerous set, plus any `*` (which matches it). */
-export function rowDangers(row: KubernetesRow): Array<{ id: string; why: string }> {
+export function rowDangers(row: KubernetesRow): ReadonlyArray<{ readonly id: string; readonly why: string }> {
+  const key = `${row.verb}\u0000${row.apiGroup}\u0000${row.resource}`;
+  const seen = dangersSeen.get(key);
+  if (seen) return seen;
   const verbs = row.verb === '*' ? STAR_VERBS : [row.verb];
-  const found = kubernetesDangers({ apiGroups: [row.apiGroup], resources: [row.resource], verbs });
+  const found: Array<{ id: string; why: string }> = kubernetesDangers({ apiGroups: [row.apiGroup], resources: [row.resource], verbs });
   if (row.verb === '*' || row.apiGroup === '*' || row.resource === '*' || row.resource.startsWith('*/')) {
     found.push({ id: 'wildcard', why: 'a wildcard matches the dangerous set and every kind added later' });
   }
+  if (dangersSeen.size >= DANGERS_SEEN_MAX) dangersSeen.clear();
+  dangersSeen.set(key, found);
   return found;
 }
 
@@ -144,7 +158,7 @@ export function groupRows(rows: readonly KubernetesRow[]): KubernetesAccessModel
 }
 
 /** The rows of a grouped model (inverse of groupRows, modulo absorbed names). */
-export function kubernetesRows(model: KubernetesAccessModel): KubernetesRow[] {
+export function kubernetesRows(model: Pick<KubernetesAccessModel, 'scopes'>): KubernetesRow[] {
   const rows: KubernetesRow[] = [];
   for (const [scope, byResource] of Object.entries(model.scopes)) {
     for (const access of Object.values(byResource)) {
@@ -163,13 +177,42 @@ export function rowCoveredBy(row: KubernetesRow, by: KubernetesRow): boolean {
   return m(by.verb, row.verb) && m(by.apiGroup, row.apiGroup) && resource && m(by.name, row.name) && m(by.scope, row.scope);
 }
 
+/**
+ * A set of rows that answers "is this row covered by one of them" (rowCoveredBy) without
+ * comparing against every row: rows with a literal verb, group and resource are looked up by key
+ * (their scope and name may be `*`), the few others are compared one by one.
+ */
+export class KubernetesRowCover {
+  private readonly exact = new Set<string>();
+  private readonly wild: KubernetesRow[] = [];
+
+  constructor(rows: Iterable<KubernetesRow>) {
+    for (const r of rows) {
+      if (r.verb === ANY || r.apiGroup === ANY || r.resource === ANY || r.resource.startsWith('*/')) this.wild.push(r);
+      else this.exact.add(rowKey(r.scope, r.apiGroup, r.resource, r.verb, r.name));
+    }
+  }
+
+  /** Whether one of the rows covers `row`. */
+  covers(row: KubernetesRow): boolean {
+    for (const scope of [row.scope, ANY]) {
+      for (const name of [row.name, ANY]) if (this.exact.has(rowKey(scope, row.apiGroup, row.resource, row.verb, name))) return true;
+    }
+    return this.wild.some((by) => rowCoveredBy(row, by));
+  }
+}
+
+function rowKey(scope: string, apiGroup: string, resource: string, verb: string, name: string): string {
+  return `${scope}\u0000${apiGroup}\u0000${resource}\u0000${verb}\u0000${name}`;
+}
+
 /** The Kubernetes part of the access model. */
-export function kubernetesAccess(manifests: Iterable<Manifest>, agent: AgentRef): KubernetesAccessModel {
-  const grants = kubernetesBindingGrants(manifests, agent);
+export function kubernetesAccess(index: OutputIndex, agent: AgentRef): KubernetesAccessModel {
+  const grants = kubernetesBindingGrants(index.rbac, agent);
   const rows = grants.flatMap((g) => g.rows);
   const scopes = groupRows(rows);
   const dangerous = new Map<string, DangerFlag>();
-  for (const row of kubernetesRows({ scopes, nonResourceURLs: {}, dangerous: [], bindings: [] })) {
+  for (const row of kubernetesRows({ scopes })) {
     for (const d of rowDangers(row)) {
       const grant = rowText(row);
       dangerous.set(`${grant}\u0000${d.id}`, { grant, id: d.id, why: d.why });
@@ -183,5 +226,6 @@ export function kubernetesAccess(manifests: Iterable<Manifest>, agent: AgentRef)
     nonResourceURLs: sortedRecord([...urls].map(([u, v]) => [u, sortedUnique(v)] as const)),
     dangerous: Object.values(sortedRecord(dangerous)),
     bindings: Object.values(sortedRecord(bindings)),
+    writeAdmission: writeAdmissionOf(index.ofKind(POLICY_KIND), index.ofKind(BINDING_KIND), agent),
   };
 }

@@ -50,6 +50,8 @@ function key(kind: string, namespace: string, name: string): string {
 export class RbacAuthorizer {
   private readonly roles = new Map<string, readonly PolicyRule[]>();
   private readonly bindings: Manifest[] = [];
+  /** `user:USERNAME` / `group:NAME` → positions in `bindings` of the bindings with such a subject. */
+  private readonly bySubject = new Map<string, number[]>();
 
   constructor(manifests: Iterable<Manifest>) {
     for (const m of manifests) {
@@ -57,14 +59,34 @@ export class RbacAuthorizer {
       const name = m.metadata?.name ?? '';
       if (m.kind === 'Role') this.roles.set(key('Role', m.metadata?.namespace ?? '', name), (m['rules'] as PolicyRule[] | undefined) ?? []);
       else if (m.kind === 'ClusterRole') this.roles.set(key('ClusterRole', '', name), (m['rules'] as PolicyRule[] | undefined) ?? []);
-      else if (m.kind === 'RoleBinding' || m.kind === 'ClusterRoleBinding') this.bindings.push(m);
+      else if (m.kind === 'RoleBinding' || m.kind === 'ClusterRoleBinding') this.addBinding(m);
     }
+  }
+
+  /** Indexes a binding under every user or group its subjects can match (see subjectMatches). */
+  private addBinding(b: Manifest): void {
+    const position = this.bindings.push(b) - 1;
+    const namespace = b.kind === 'RoleBinding' ? b.metadata?.namespace ?? '' : '';
+    for (const s of (b['subjects'] as Subject[] | undefined) ?? []) {
+      const ns = s.kind === 'ServiceAccount' ? s.namespace || namespace : '';
+      const k = s.kind === 'User' ? `user:${s.name}` : s.kind === 'Group' ? `group:${s.name}` : ns ? `user:system:serviceaccount:${ns}:${s.name}` : undefined;
+      if (k === undefined) continue;
+      const list = this.bySubject.get(k) ?? [];
+      if (list[list.length - 1] !== position) list.push(position);
+      this.bySubject.set(k, list);
+    }
+  }
+
+  /** The bindings that may name the user, in output order. */
+  private candidates(user: UserInfo): Manifest[] {
+    const positions = new Set([`user:${user.username}`, ...user.groups.map((g) => `group:${g}`)].flatMap((k) => this.bySubject.get(k) ?? []));
+    return [...positions].sort((a, b) => a - b).map((i) => this.bindings[i]!);
   }
 
   /** Every binding whose subjects include the user, with the rules it grants. */
   bindingsFor(user: UserInfo): EffectiveBinding[] {
     const out: EffectiveBinding[] = [];
-    for (const b of this.bindings) {
+    for (const b of this.candidates(user)) {
       const kind = b.kind as 'RoleBinding' | 'ClusterRoleBinding';
       const namespace = kind === 'RoleBinding' ? b.metadata?.namespace ?? '' : '';
       const subjects = (b['subjects'] as Subject[] | undefined) ?? [];

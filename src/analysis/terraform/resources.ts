@@ -23,14 +23,20 @@ export function parseReference(value: unknown): TerraformReference | undefined {
 /** The resources of every stack, indexed by stack and address; references resolve within a stack. */
 export class TerraformIndex {
   private readonly byStack = new Map<string, Map<string, TerraformResource>>();
+  private readonly byType = new Map<string, ReadonlyArray<{ readonly stack: string; readonly resource: TerraformResource }>>();
 
   constructor(readonly stacks: readonly TerraformStack[]) {
     for (const s of stacks) this.byStack.set(s.stack, new Map(s.resources.map((r) => [r.address, r])));
   }
 
   /** Every resource of `type`, in stack then address order, with its stack. */
-  ofType(type: string): Array<{ readonly stack: string; readonly resource: TerraformResource }> {
-    return this.stacks.flatMap((s) => s.resources.filter((r) => r.type === type).map((resource) => ({ stack: s.stack, resource })));
+  ofType(type: string): ReadonlyArray<{ readonly stack: string; readonly resource: TerraformResource }> {
+    let found = this.byType.get(type);
+    if (!found) {
+      found = this.stacks.flatMap((s) => s.resources.filter((r) => r.type === type).map((resource) => ({ stack: s.stack, resource })));
+      this.byType.set(type, found);
+    }
+    return found;
   }
 
   /** The resource a reference points at, in `stack`. */

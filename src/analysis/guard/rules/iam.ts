@@ -50,10 +50,20 @@ function session(ctx: GuardContext): RuleHit[] {
 }
 
 function unresolved(ctx: GuardContext): RuleHit[] {
-  return awsRoleGrants(ctx.terraform, ctx.agent).flatMap((g) => [
-    ...g.policies.filter((p) => !p.statements).map((p) => ({ what: `IAM role "${g.name}" has policy ${p.name} attached, whose document is not in the output, so its access cannot be checked`, where: p.where })),
-    ...(g.boundary === null ? [{ what: `IAM role "${g.name}" has boundary ${g.boundaryName}, whose document is not in the output, so the ceiling cannot be checked`, where: g.role.where }] : []),
-  ]);
+  return awsRoleGrants(ctx.terraform, ctx.agent).flatMap((g) =>
+    g.policies.filter((p) => !p.statements).map((p) => ({ what: `IAM role "${g.name}" has policy ${p.name} attached, whose document is not in the output, so its access cannot be checked`, where: p.where })),
+  );
+}
+
+/**
+ * A boundary whose document is not in the output (a user-supplied managed policy) can only
+ * narrow what the identity policies allow, so GT-IAM-001 checks them as if it allowed
+ * everything; this warning records that the boundary itself was not checked.
+ */
+function unknownBoundary(ctx: GuardContext): RuleHit[] {
+  return awsRoleGrants(ctx.terraform, ctx.agent)
+    .filter((g) => g.boundary === null)
+    .map((g) => ({ what: `IAM role "${g.name}" has permissions boundary ${g.boundaryName}, whose document is not in the output; its identity policies were checked as if the boundary allowed everything`, where: g.role.where }));
 }
 
 function admitsOthers(ctx: GuardContext): RuleHit[] {
@@ -67,7 +77,7 @@ export const IAM_RULES: readonly GuardRule[] = [
   {
     id: 'GT-IAM-001',
     level: 'error',
-    checks: 'No identity policy on a role the agent can assume allows, within the role\'s boundary, an action or resource its phase does not allow.',
+    checks: 'No identity policy on a role the agent can assume allows, within the role\'s boundary (one not in the output counts as allowing everything), an action or resource its phase does not allow.',
     why: 'Every policy on the role adds to what the agent can do; a second policy on its role, or a widened boundary, raises the blast radius in AWS.',
     fix: 'Remove the policy or statement, or declare the access in the agent definition so it follows the phase.',
     check: aboveCeiling,
@@ -91,7 +101,7 @@ export const IAM_RULES: readonly GuardRule[] = [
   {
     id: 'GT-IAM-004',
     level: 'error',
-    checks: 'Every policy (and boundary) on a role the agent can assume has its document in the output.',
+    checks: 'Every identity policy on a role the agent can assume has its document in the output.',
     why: 'A managed policy attached by ARN (for example an AWS-managed one) grants access nobody can review here.',
     fix: 'Replace it with a literal policy in the app, or detach it.',
     check: unresolved,
@@ -103,5 +113,13 @@ export const IAM_RULES: readonly GuardRule[] = [
     why: 'Other principals in the trust policy obtain the agent\'s AWS access.',
     fix: 'Limit the trust policy to the agent\'s ServiceAccount (IRSA sub, or Pod Identity session tags), or suppress with the reason.',
     check: admitsOthers,
+  },
+  {
+    id: 'GT-IAM-006',
+    level: 'warning',
+    checks: 'The permissions boundary of every role the agent can assume has its document in the output.',
+    why: 'A boundary given by ARN (aws.permissionsBoundaryArn) is not checked here: the identity policies are checked against the phase as if it allowed everything, so a wider boundary is not caught, and a narrower one is not credited.',
+    fix: 'Suppress with the reason the boundary is trusted (e.g. who owns the managed policy), or let TrustPhasedAgent render the boundary by leaving permissionsBoundaryArn unset.',
+    check: unknownBoundary,
   },
 ];

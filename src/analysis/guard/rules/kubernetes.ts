@@ -1,8 +1,8 @@
 /** Guard rules for the Kubernetes API: RBAC bindings and the admission policy. */
-import { objectNames } from '../../../definition/names';
-import { serviceAccountUsername } from '../../../definition/types';
-import { PHASES, phaseLabel } from '../../../phase/table';
-import { rowCoveredBy, rowDangers, rowText } from '../../k8s/access';
+import { PHASE_VALUES, PHASES, phaseLabel } from '../../../phase/table';
+import type { AdmissionAccess } from '../../../k8s/admission';
+import { BINDING_KIND, POLICY_KIND, boundPolicy, isAdmissionKind, jsonDifferences, jsonEqual, renderedAdmission } from '../../k8s/admission';
+import { KubernetesRowCover, rowDangers, rowText } from '../../k8s/access';
 import type { Manifest } from '../../k8s/authorizer';
 import type { GuardContext } from '../context';
 import type { GuardRule, RuleHit } from '../types';
@@ -16,8 +16,9 @@ export function listed(items: readonly string[]): string {
 }
 
 function aboveCeiling(ctx: GuardContext): RuleHit[] {
+  const ceiling = new KubernetesRowCover(ctx.ceiling.kubernetes);
   return ctx.bindings.flatMap((b) => {
-    const extra = b.rows.filter((row) => !ctx.ceiling.kubernetes.some((c) => rowCoveredBy(row, c)));
+    const extra = b.rows.filter((row) => !ceiling.covers(row));
     const urls = b.nonResource.map((u) => `${u.verb} ${u.url}`);
     const above = [...new Set([...extra.map(rowText), ...urls])];
     if (above.length === 0) return [];
@@ -63,35 +64,36 @@ function dangerousGrant(ctx: GuardContext): RuleHit[] {
   });
 }
 
-function isAgentCondition(condition: unknown, username: string): boolean {
-  const expression = (condition as { expression?: unknown } | undefined)?.expression;
-  return typeof expression === 'string' && (expression.includes(`"${username}"`) || expression.includes(`'${username}'`));
+/**
+ * `a, b` of the fields where `actual` differs from the rendering of the agent's phase, or
+ * undefined when it equals the rendering of a phase with the same admission (they differ only in
+ * the phase the message names).
+ */
+function differingFields(actual: unknown, ctx: GuardContext, rendered: AdmissionAccess, part: (a: AdmissionAccess) => unknown): string | undefined {
+  const own = part(rendered);
+  if (jsonEqual(actual, own)) return undefined;
+  const mode = PHASES[ctx.phase].writeAdmission;
+  const alike = PHASE_VALUES.filter((p) => p !== ctx.phase && PHASES[p].writeAdmission === mode);
+  if (alike.some((p) => jsonEqual(actual, part(renderedAdmission(ctx.definition, p)!)))) return undefined;
+  return listed(jsonDifferences(actual, own, 'spec'));
 }
 
-function admissionProblems(ctx: GuardContext): string[] {
-  const mode = PHASES[ctx.phase].writeAdmission;
-  if (mode === 'none') return [];
-  const name = objectNames(ctx.definition.name).admissionPolicy;
-  const manifests = ctx.output.manifests.map((m) => m.manifest);
-  const isKind = (m: Manifest, kind: string) => m.kind === kind && (m.apiVersion ?? '').startsWith('admissionregistration.k8s.io/');
-  const policy = manifests.find((m) => isKind(m, 'ValidatingAdmissionPolicy') && m.metadata?.name === name);
-  const bindings = manifests.filter((m) => isKind(m, 'ValidatingAdmissionPolicyBinding') && (m['spec'] as { policyName?: string } | undefined)?.policyName === name);
-  if (!policy) return [`ValidatingAdmissionPolicy "${name}" is missing`];
-  const spec = (policy['spec'] ?? {}) as { failurePolicy?: string; matchConditions?: unknown[] };
-  const problems: string[] = [];
-  if (spec.failurePolicy === 'Ignore') problems.push(`ValidatingAdmissionPolicy "${name}" has failurePolicy Ignore, so writes pass when it cannot be evaluated`);
-  if (!(spec.matchConditions ?? []).some((c) => isAgentCondition(c, serviceAccountUsername(ctx.definition)))) {
-    problems.push(`ValidatingAdmissionPolicy "${name}" has no match condition on ${serviceAccountUsername(ctx.definition)}`);
-  }
-  const enforcing = bindings.filter((b) => ((b['spec'] as { validationActions?: string[] }).validationActions ?? []).includes('Deny'));
-  if (enforcing.length === 0) problems.push(`no ValidatingAdmissionPolicyBinding with validationActions [Deny] binds "${name}"`);
-  if (mode === 'approval') {
-    const approvals = objectNames(ctx.definition.name).approvals;
-    const params = enforcing.some((b) => {
-      const ref = (b['spec'] as { paramRef?: { name?: string; namespace?: string; parameterNotFoundAction?: string } }).paramRef;
-      return ref?.name === approvals && ref.namespace === ctx.definition.namespace && ref.parameterNotFoundAction === 'Deny';
-    });
-    if (!params) problems.push(`the binding of "${name}" does not take its approvals from ConfigMap ${ctx.definition.namespace}/${approvals} with parameterNotFoundAction Deny`);
+/** What differs between the agent's admission objects and what TrustPhasedAgent renders, with the object to point at. */
+function admissionProblems(ctx: GuardContext): Array<{ what: string; source?: Manifest }> {
+  const rendered = renderedAdmission(ctx.definition, ctx.phase);
+  if (!rendered) return [];
+  const name = rendered.policy.metadata!.name!;
+  const policy = ctx.index.ofKind(POLICY_KIND).find((m) => isAdmissionKind(m, POLICY_KIND) && m.metadata?.name === name);
+  if (!policy) return [{ what: `ValidatingAdmissionPolicy "${name}" is missing` }];
+  const problems: Array<{ what: string; source?: Manifest }> = [];
+  const rendering = `what TrustPhasedAgent renders for ${phaseLabel(ctx.phase)}`;
+  const policyFields = differingFields(policy['spec'], ctx, rendered, (r) => r.policy.spec);
+  if (policyFields) problems.push({ what: `ValidatingAdmissionPolicy "${name}" differs from ${rendering} at ${policyFields}`, source: policy });
+  const bindings = ctx.index.ofKind(BINDING_KIND).filter((m) => isAdmissionKind(m, BINDING_KIND) && boundPolicy(m) === name);
+  if (bindings.length === 0) problems.push({ what: `no ValidatingAdmissionPolicyBinding binds "${name}"` });
+  for (const b of bindings) {
+    const fields = differingFields(b['spec'], ctx, rendered, (r) => r.binding.spec);
+    if (fields) problems.push({ what: `ValidatingAdmissionPolicyBinding "${b.metadata?.name ?? ''}" of "${name}" differs from ${rendering} at ${fields}`, source: b });
   }
   return problems;
 }
@@ -99,9 +101,9 @@ function admissionProblems(ctx: GuardContext): string[] {
 function admission(ctx: GuardContext): RuleHit[] {
   const rbacInOutput = ctx.bindings.some((b) => ctx.ownObject(b.source));
   if (!rbacInOutput) return [];
-  return admissionProblems(ctx).map((what) => ({
+  return admissionProblems(ctx).map(({ what, source }) => ({
     what: `${what}; ${phaseLabel(ctx.phase)} requires admission to ${PHASES[ctx.phase].writeAdmission === 'deny' ? 'reject every write' : 'admit only approved writes'} by the agent`,
-    where: ctx.where(ctx.bindings.find((b) => ctx.ownObject(b.source))!.source),
+    where: ctx.where(source ?? ctx.bindings.find((b) => ctx.ownObject(b.source))!.source),
   }));
 }
 
@@ -150,9 +152,9 @@ export const KUBERNETES_RULES: readonly GuardRule[] = [
   {
     id: 'GT-K8S-006',
     level: 'error',
-    checks: 'In phases whose writeAdmission is deny or approval, the ValidatingAdmissionPolicy and its Deny binding for the agent are present and intact.',
+    checks: 'In phases whose writeAdmission is deny or approval, the agent\'s ValidatingAdmissionPolicy and every binding of it are present and have exactly the spec TrustPhasedAgent renders for the phase.',
     why: 'In Shadow and Read-Only Assist admission rejects every write by the agent, and in Limited Remediation it admits only operator-approved writes; without the policy RBAC alone decides.',
-    fix: 'Keep the admission policy TrustPhasedAgent renders (failurePolicy Fail, the agent match condition, validationActions [Deny], approvals from the operator ConfigMap).',
+    fix: 'Keep the admission policy and binding TrustPhasedAgent renders unchanged (failurePolicy Fail, the agent match condition, the validations, validationActions [Deny], no extra matchResources, approvals from the operator ConfigMap).',
     check: admission,
   },
 ];

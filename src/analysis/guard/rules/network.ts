@@ -1,32 +1,43 @@
 /** Guard rules for the agent pods' network policies. */
 import { phaseLabel } from '../../../phase/table';
 import { agentPodLabels, grantPeerLabel, grantPortLabels } from '../../k8s/egress';
-import { egressGrants, selectorMatches, type LabelSelector } from '../../k8s/netpol';
+import { egressGrants, selectorMatches, type EgressAnalysis, type LabelSelector } from '../../k8s/netpol';
 import type { Manifest } from '../../k8s/authorizer';
 import type { GuardContext } from '../context';
 import type { GuardRule, RuleHit } from '../types';
 import { listed } from './kubernetes';
 
-function manifests(ctx: GuardContext): Manifest[] {
-  return ctx.output.manifests.map((m) => m.manifest);
+/** The policies that can select the agent's pods (the others cannot change the result). */
+function policies(ctx: GuardContext): readonly Manifest[] {
+  return ctx.index.networkPolicies(ctx.agent.namespace);
 }
 
 function pod(ctx: GuardContext) {
-  const labels = ctx.definition.podLabels ?? agentPodLabels(manifests(ctx), ctx.agent);
+  const labels = ctx.definition.podLabels ?? agentPodLabels(policies(ctx), ctx.agent);
   return { namespace: ctx.agent.namespace, labels };
 }
 
+const egressOfRun = new WeakMap<GuardContext, EgressAnalysis>();
+
+/** The egress of the agent's pods, computed once per guard run. */
+function egress(ctx: GuardContext): EgressAnalysis {
+  let found = egressOfRun.get(ctx);
+  if (!found) {
+    found = egressGrants(policies(ctx), pod(ctx));
+    egressOfRun.set(ctx, found);
+  }
+  return found;
+}
+
 function notIsolated(ctx: GuardContext): RuleHit[] {
-  const all = manifests(ctx);
-  if (!all.some((m) => m.kind === 'ServiceAccount' && m.metadata?.name === ctx.agent.name && m.metadata?.namespace === ctx.agent.namespace)) return [];
-  if (egressGrants(all, pod(ctx)).isolated) return [];
-  const sa = all.find((m) => m.kind === 'ServiceAccount' && m.metadata?.name === ctx.agent.name)!;
+  if (!ctx.index.find('ServiceAccount', ctx.agent.namespace, ctx.agent.name)) return [];
+  if (egress(ctx).isolated) return [];
+  const sa = ctx.index.ofKind('ServiceAccount').find((m) => m.metadata?.name === ctx.agent.name)!;
   return [{ what: `no NetworkPolicy or CiliumNetworkPolicy isolates the egress of the agent's pods (${Object.entries(pod(ctx).labels).map(([k, v]) => `${k}=${v}`).join(',')} in ${ctx.agent.namespace}), so they may reach any destination`, where: ctx.where(sa) }];
 }
 
 function wideEgress(ctx: GuardContext): RuleHit[] {
-  const all = manifests(ctx);
-  const { isolated, grants } = egressGrants(all, pod(ctx));
+  const { isolated, grants } = egress(ctx);
   if (!isolated) return [];
   const byPolicy = new Map<string, string[]>();
   for (const g of grants) {
@@ -39,7 +50,7 @@ function wideEgress(ctx: GuardContext): RuleHit[] {
   }
   return [...byPolicy].map(([key, extra]) => {
     const [kind, namespace, name] = key.split('\u0000') as [string, string, string];
-    const source = all.find((m) => m.kind === kind && m.metadata?.name === name && (m.metadata?.namespace ?? '') === namespace);
+    const source = ctx.index.find(kind, namespace, name);
     return {
       what: `${kind} ${namespace ? `${namespace}/` : ''}${name} selects the agent's pods and allows egress to ${listed([...new Set(extra)])}, above the ${phaseLabel(ctx.phase)} ceiling`,
       where: source ? ctx.where(source) : `${kind} ${namespace}/${name}`,
@@ -66,7 +77,7 @@ function opensIngress(m: Manifest): boolean {
 
 function ingress(ctx: GuardContext): RuleHit[] {
   const labels = pod(ctx).labels;
-  return manifests(ctx)
+  return policies(ctx)
     .filter((m) => selects(m, ctx, labels) && opensIngress(m))
     .map((m) => ({ what: `${m.kind} ${m.metadata?.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata?.name ?? ''} allows ingress to the agent's pods`, where: ctx.where(m) }));
 }

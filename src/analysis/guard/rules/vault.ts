@@ -8,8 +8,10 @@ import type { GuardRule, RuleHit } from '../types';
 import { listed } from './kubernetes';
 
 function aboveCeiling(ctx: GuardContext): RuleHit[] {
+  const grants = vaultRoleGrants(ctx.terraform, ctx.agent);
+  if (grants.length === 0) return [];
   const ceiling = new VaultAcl([vaultRulesForPhase(ctx.definition, ctx.phase)]);
-  return vaultRoleGrants(ctx.terraform, ctx.agent).flatMap((g) =>
+  return grants.flatMap((g) =>
     g.policies.flatMap((p) => {
       const extra = p.rules.flatMap((r) => r.capabilities.filter((cap) => cap !== 'deny' && !ceiling.allows(r.path, cap)).map((cap) => `${r.path}: ${cap}`));
       if (extra.length === 0) return [];

@@ -1,0 +1,74 @@
+/**
+ * One synthesized output, indexed once for many agents: the RBAC authorizer (bindings by
+ * subject), the Terraform resources by type, network policies by namespace, admission objects,
+ * ServiceAccounts by name, and where each object is. The guard and the access report build it
+ * once per output and reuse it for every agent, so per-agent work touches only what can reach
+ * that agent.
+ */
+import { RbacAuthorizer, type Manifest } from './k8s/authorizer';
+import type { SynthOutput } from './read';
+import { TerraformIndex } from './terraform/resources';
+
+const POLICY_KINDS = new Set(['NetworkPolicy', 'CiliumNetworkPolicy']);
+const CLUSTERWIDE_POLICY = 'CiliumClusterwideNetworkPolicy';
+
+/** `kind/namespace/name` of an object (namespace `''` when absent). */
+function objectKey(kind: string, namespace: string, name: string): string {
+  return `${kind}\u0000${namespace}\u0000${name}`;
+}
+
+/** The indexes of one output that do not depend on the agent. */
+export class OutputIndex {
+  readonly manifests: readonly Manifest[];
+  readonly rbac: RbacAuthorizer;
+  readonly terraform: TerraformIndex;
+  private readonly places = new Map<Manifest, string>();
+  private readonly byKind = new Map<string, Manifest[]>();
+  private readonly byKey = new Map<string, Manifest>();
+  private readonly policies: Manifest[] = [];
+  private readonly policiesByNamespace = new Map<string, readonly Manifest[]>();
+
+  constructor(readonly output: SynthOutput) {
+    this.manifests = output.manifests.map((m) => m.manifest);
+    for (const { manifest: m, where } of output.manifests) {
+      this.places.set(m, where);
+      const kind = m.kind ?? '';
+      const list = this.byKind.get(kind) ?? [];
+      list.push(m);
+      this.byKind.set(kind, list);
+      const key = objectKey(kind, m.metadata?.namespace ?? '', m.metadata?.name ?? '');
+      if (!this.byKey.has(key)) this.byKey.set(key, m);
+      if (POLICY_KINDS.has(kind) || kind === CLUSTERWIDE_POLICY) this.policies.push(m);
+    }
+    this.rbac = new RbacAuthorizer(this.manifests);
+    this.terraform = new TerraformIndex(output.stacks);
+  }
+
+  /** Where an object is (construct path or `FILE:LINE`), or a description when it is not in the output. */
+  where(m: Manifest): string {
+    return this.places.get(m) ?? `${m.kind ?? 'object'} ${m.metadata?.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata?.name ?? ''}`;
+  }
+
+  /** Every object of `kind`, in output order. */
+  ofKind(kind: string): readonly Manifest[] {
+    return this.byKind.get(kind) ?? [];
+  }
+
+  /** The first object of `kind` named `name` in `namespace` (`''`: without namespace). */
+  find(kind: string, namespace: string, name: string): Manifest | undefined {
+    return this.byKey.get(objectKey(kind, namespace, name));
+  }
+
+  /**
+   * NetworkPolicies and CiliumNetworkPolicies in `namespace` or without one, and every
+   * CiliumClusterwideNetworkPolicy, in output order: every policy that can select a pod there.
+   */
+  networkPolicies(namespace: string): readonly Manifest[] {
+    let found = this.policiesByNamespace.get(namespace);
+    if (!found) {
+      found = this.policies.filter((m) => m.kind === CLUSTERWIDE_POLICY || (m.metadata?.namespace ?? namespace) === namespace);
+      this.policiesByNamespace.set(namespace, found);
+    }
+    return found;
+  }
+}
