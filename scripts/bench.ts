@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 const root = join(__dirname, '..');
 const ENTRIES = ['lib/index.js', 'lib/terraform/index.js', 'lib/gate/index.js', 'lib/analysis/index.js', 'lib/testing/index.js', 'lib/cli/main.js'];
-const AREAS = ['bench-k8s.ts', 'bench-terraform.ts', 'bench-gate.ts', 'bench-analysis.ts', 'bench-testing.ts'];
+const AREAS = ['bench-k8s.ts', 'bench-terraform.ts', 'bench-gate.ts', 'bench-analysis.ts', 'bench-testing.ts', 'bench-report.ts'];
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -5,23 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { incidentResponder } from '../../examples/incident-responder';
 import { TrustError } from '../../src/errors';
-import { AccessAssertionError, expectAccess, expectPhases, phaseAccess, synthesizePhases, type PhaseAccess } from '../../src/testing';
-import { EXAMPLE_OPTIONS, addressOf, boundRole, withManifests, withResources } from './support';
+import { expectAccess, expectPhases, phaseAccess, synthesizePhases, type PhaseAccess } from '../../src/testing';
+import { EXAMPLE_OPTIONS, addressOf, boundRole, failure, withManifests, withResources } from './support';
 
 const phases = synthesizePhases(incidentResponder, EXAMPLE_OPTIONS);
 const agent = phases[1].agent;
 const roleArn = (service: string) => `arn:aws:ecs:eu-west-1:111122223333:service/shop/${service}`;
-
-/** The message of the AccessAssertionError `f` throws. */
-function failure(f: () => void): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof AccessAssertionError) return e.message;
-    throw e;
-  }
-  throw new Error('expected the assertion to fail');
-}
 
 /** Phase 3 with an IAM inline policy added to the agent's role. */
 function withIamStatement(p: PhaseAccess, action: string, resource: string): PhaseAccess {

@@ -6,9 +6,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AgentDefinition } from '../../src/definition/types';
 import { PHASE_VALUES } from '../../src/phase/table';
-import { AccessAssertionError, accessSnapshot, expectAccess, expectPhases, synthesizePhases, type Phases } from '../../src/testing';
+import { accessSnapshot, expectAccess, expectPhases, synthesizePhases, type Phases } from '../../src/testing';
 import { namespaceName, validDefinition } from '../support/arbitraries';
-import { boundRole, optionsFor, withManifests } from './support';
+import { boundRole, failure, optionsFor, withManifests } from './support';
 
 const RUNS = { numRuns: 40, seed: 7 };
 
@@ -21,16 +21,6 @@ const definitions = fc.oneof(
 /** The four phases, with Vault and AWS when the definition declares them. */
 function synthesize(def: AgentDefinition, flavour: 'kubernetes' | 'cilium'): Phases {
   return synthesizePhases(def, optionsFor(def, flavour));
-}
-
-function failure(f: () => void): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof AccessAssertionError) return e.message;
-    throw e;
-  }
-  return '(no failure)';
 }
 
 /** One object validation would refuse in phase 3, the assertion it breaks and the grant the failure must name. */

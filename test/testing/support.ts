@@ -5,7 +5,7 @@
 import { parseManifests, terraformResources } from '../../src/analysis/read';
 import type { AgentDefinition } from '../../src/definition/types';
 import { TIER_VALUES } from '../../src/phase/table';
-import { phaseAccess, type PhaseAccess, type SynthesizePhasesOptions } from '../../src/testing';
+import { AccessAssertionError, phaseAccess, type PhaseAccess, type SynthesizePhasesOptions } from '../../src/testing';
 
 export const ISSUER = 'oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
 export const OIDC_ARN = `arn:aws:iam::111122223333:oidc-provider/${ISSUER}`;
@@ -53,4 +53,15 @@ export function boundRole(agent: { namespace: string; name: string }, namespace:
     `apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: ${name}, namespace: ${namespace}}\nrules: ${rules}`,
     `apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: ${name}, namespace: ${namespace}}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: ${name}}\nsubjects: [{kind: ServiceAccount, name: ${agent.name}, namespace: ${agent.namespace}}]`,
   ].join('\n---\n');
+}
+
+/** The message of the AccessAssertionError `f` throws, or `(no failure)` when it passes. */
+export function failure(f: () => void): string {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof AccessAssertionError) return e.message;
+    throw e;
+  }
+  return '(no failure)';
 }
