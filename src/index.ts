@@ -13,6 +13,6 @@ export { objectNames, LABELS } from './definition/names';
 export * from './state/schema';
 export { readState, parseState, writeState, formatState } from './state/file';
 export { setPhase, type SetPhaseRequest } from './state/set-phase';
-export { iamAction, iamActionsMatching, type IamActionInfo } from './aws/catalog';
+export { iamAction, iamActionsFor, iamActionsMatching, type IamActionInfo } from './aws/catalog';
 export { phaseFromSource, type PhaseSource } from './state/phase-source';
 export * from './k8s';

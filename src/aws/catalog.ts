@@ -64,3 +64,10 @@ export function iamActionsMatching(pattern: string): IamActionInfo[] {
     .map(([, raw]) => iamAction(`${service}:${raw.name}`)!)
     .sort((a, b) => (a.action < b.action ? -1 : a.action > b.action ? 1 : 0));
 }
+
+/** The known actions an action or pattern names: one for an exact action, every match for `*`/`?`, none when unknown. */
+export function iamActionsFor(actionOrPattern: string): IamActionInfo[] {
+  if (/[*?]/.test(actionOrPattern)) return iamActionsMatching(actionOrPattern);
+  const one = iamAction(actionOrPattern);
+  return one ? [one] : [];
+}

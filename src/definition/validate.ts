@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { iamAction, iamActionsMatching, type IamActionInfo } from '../aws/catalog';
+import { iamActionsFor, type IamActionInfo } from '../aws/catalog';
 import { throwIfProblems, type Problem } from '../errors';
 import { READ_VERBS, TIERS, TIER_VALUES, type Tier, type TierRules } from '../phase/table';
 import { awsDangers, kubernetesDangers } from './dangerous';
@@ -220,12 +220,6 @@ function checkVault(rule: VaultAccess, field: string, tier: Tier, rules: TierRul
   }
 }
 
-function expandAction(action: string): IamActionInfo[] {
-  if (/[*?]/.test(action)) return iamActionsMatching(action);
-  const one = iamAction(action);
-  return one ? [one] : [];
-}
-
 function checkAws(rule: AwsAccess, field: string, tier: Tier, rules: TierRules, report: Report) {
   const expanded: IamActionInfo[] = [];
   for (const action of rule.actions) {
@@ -239,7 +233,7 @@ function checkAws(rule: AwsAccess, field: string, tier: Tier, rules: TierRules, 
       report(f, `"${action}" is a wildcard in the ${tier} tier; write tiers list exact actions`, 'GT_IAM_ACTION');
       continue;
     }
-    const infos = expandAction(action);
+    const infos = iamActionsFor(action);
     if (infos.length === 0) {
       report(f, `"${action}" is not an IAM action known to the AWS Service Authorization Reference; check the spelling`, 'GT_IAM_ACTION');
       continue;

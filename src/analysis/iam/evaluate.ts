@@ -11,7 +11,7 @@
  * So the result never understates what may be allowed: `allow` means "may be allowed", exact
  * for statements without conditions; `explicit-deny` means an unconditional Deny applies.
  */
-import { iamAction, iamActionsMatching } from '../../aws/catalog';
+import { iamActionsFor } from '../../aws/catalog';
 import type { IamStatement, OneOrMany, PolicyDocument } from '../../aws/policy';
 import { TrustError } from '../../errors';
 import type { IamAccessLevel } from '../../phase/table';
@@ -127,7 +127,7 @@ export interface ExpandedAction {
  * reference knows nothing about stands for itself, with no access level.
  */
 export function expandActionPattern(pattern: string): ExpandedAction[] {
-  const known = /[*?]/.test(pattern) ? iamActionsMatching(pattern) : [iamAction(pattern)].filter((i) => i !== undefined);
+  const known = iamActionsFor(pattern);
   return known.length > 0 ? known : [{ action: pattern, accessLevels: [] }];
 }
 
