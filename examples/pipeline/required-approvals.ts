@@ -5,9 +5,9 @@
  * check asks more where the trust policy does: it compares the state file on the base branch
  * with the one in the pull request and requires, for a promotion, as many approvals as the policy
  * asks distinct sign-offs for each transition it crosses (2 for 3->4 by default), at least one;
- * for anything else (a demotion, bookkeeping), one. A promotion to phase 4 needs at least two
- * whatever the policy says (issue 6): a policy that asks fewer sign-offs for 3->4, or drops them
- * (`signoffs: null`), cannot lower it. It reads the files themselves, not labels, so removing a
+ * for anything else (a demotion, bookkeeping), one. The phase table's `promotionApprovals` is a
+ * floor the policy cannot lower: a promotion to phase 4 needs at least two (issue 6), even when a
+ * policy asks fewer sign-offs for 3->4 or drops them (`signoffs: null`). It reads the files themselves, not labels, so removing a
  * label cannot lower the bar. A demotion is never blocked on the evidence gates.
  *
  *   npx tsx examples/pipeline/required-approvals.ts --head trust/incident-responder.json \
@@ -19,14 +19,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { phaseAbove, phaseLabel, readState, type Phase, type StateFile } from '../../src';
+import { PHASES, phaseAbove, phaseLabel, readState, type Phase, type StateFile } from '../../src';
 import { comparisonOf, parsePolicy, transitionFrom, DEFAULT_POLICY, type GatePolicy } from '../../src/gate';
-
-/** The phase whose promotions always need `PHASE_4_APPROVALS` approvals, whatever the policy. */
-export const PHASE_4: Phase = 4;
-
-/** Approvals any promotion to phase 4 needs at least (issue 6), unconditionally. */
-export const PHASE_4_APPROVALS = 2;
 
 /** How many approvals a state-file change needs, and why. */
 export interface ApprovalRule {
@@ -53,18 +47,22 @@ export function requiredApprovals(base: StateFile | undefined, head: StateFile, 
   if (head.phase === from) return { required: 1, why: `no phase change (${phaseLabel(from)})` };
   let required = 1;
   const asks: string[] = [];
+  let floor: string | undefined;
   for (let p: Phase | undefined = from; p !== undefined && p < head.phase; p = phaseAbove(p)) {
     const n = signoffsFor(policy, p);
     if (n > 1) asks.push(`${n} sign-offs for ${transitionFrom(p)}`);
     required = Math.max(required, n);
   }
-  if (head.phase === PHASE_4 && required < PHASE_4_APPROVALS) {
-    return { required: PHASE_4_APPROVALS, why: `promotion to ${phaseLabel(head.phase)}: any promotion to phase ${PHASE_4} needs ${PHASE_4_APPROVALS} approving reviews` };
+  // The phase table's minimum for entering each phase crossed; a policy can only raise it.
+  for (let p = phaseAbove(from); p !== undefined && p <= head.phase; p = phaseAbove(p)) {
+    const min = PHASES[p].promotionApprovals;
+    if (min > required) {
+      required = min;
+      floor = `any promotion to phase ${p} needs ${min} approving reviews`;
+    }
   }
-  return {
-    required,
-    why: `promotion to ${phaseLabel(head.phase)}${asks.length > 0 ? `: the policy asks ${asks.join(', ')}` : ''}`,
-  };
+  const why = floor ?? (asks.length > 0 ? `the policy asks ${asks.join(', ')}` : undefined);
+  return { required, why: `promotion to ${phaseLabel(head.phase)}${why ? `: ${why}` : ''}` };
 }
 
 function main(argv: string[]): number {

@@ -92,11 +92,11 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
-/** Approving reviewers a promotion needs: the sign-offs the policy asks for it, at least one. */
+/** Approving reviewers a promotion needs: the phase table's minimum for the target phase, raised by the policy's sign-offs. */
 function reviewersFor(d: Decision): number {
   const signoffs = d.gates.find((g) => g.kind === 'promotion' && g.metric === 'signoffs');
   const asked = signoffs && 'atLeast' in signoffs.required ? signoffs.required.atLeast : 0;
-  return Math.max(1, asked);
+  return Math.max(PHASES[d.to].promotionApprovals, asked);
 }
 
 /** A pull-request body a reviewer can approve from. */

@@ -109,6 +109,11 @@ export interface PhaseRules {
    * `undefined` where the agent never acts alone.
    */
   readonly escalationConfidence: number | undefined;
+  /**
+   * Approving reviewers a pull request promoting an agent into this phase needs at least,
+   * whatever the gate policy asks (its sign-offs can only raise it).
+   */
+  readonly promotionApprovals: number;
   /** Vault token TTL (seconds): default and the most a definition may ask for. */
   readonly vaultTokenTtlSeconds: Bounded;
   /** Vault token max TTL (seconds). */
@@ -125,6 +130,7 @@ export const PHASES = {
     tiers: ['observe'],
     writeAdmission: 'deny',
     escalationConfidence: undefined,
+    promotionApprovals: 1,
     vaultTokenTtlSeconds: { default: 900, ceiling: 900 },
     vaultTokenMaxTtlSeconds: { default: 3600, ceiling: 3600 },
     iamMaxSessionDurationSeconds: { default: 3600, ceiling: 3600 },
@@ -135,6 +141,7 @@ export const PHASES = {
     tiers: ['observe', 'recommend'],
     writeAdmission: 'deny',
     escalationConfidence: undefined,
+    promotionApprovals: 1,
     vaultTokenTtlSeconds: { default: 1800, ceiling: 3600 },
     vaultTokenMaxTtlSeconds: { default: 7200, ceiling: 14400 },
     iamMaxSessionDurationSeconds: { default: 3600, ceiling: 7200 },
@@ -145,6 +152,7 @@ export const PHASES = {
     tiers: ['observe', 'recommend', 'remediate'],
     writeAdmission: 'approval',
     escalationConfidence: undefined,
+    promotionApprovals: 1,
     vaultTokenTtlSeconds: { default: 1800, ceiling: 3600 },
     vaultTokenMaxTtlSeconds: { default: 7200, ceiling: 14400 },
     iamMaxSessionDurationSeconds: { default: 3600, ceiling: 14400 },
@@ -155,6 +163,7 @@ export const PHASES = {
     tiers: ['observe', 'recommend', 'remediate', 'autonomous'],
     writeAdmission: 'none',
     escalationConfidence: 0.8,
+    promotionApprovals: 2,
     vaultTokenTtlSeconds: { default: 3600, ceiling: 7200 },
     vaultTokenMaxTtlSeconds: { default: 14400, ceiling: 28800 },
     iamMaxSessionDurationSeconds: { default: 7200, ceiling: 43200 },

@@ -60,6 +60,10 @@ describe('phase table', () => {
     }
   });
 
+  it('asks two approving reviewers to enter phase 4 and never fewer as trust grows', () => {
+    expect(PHASE_VALUES.map((p) => PHASES[p].promotionApprovals)).toEqual([1, 1, 1, 2]);
+  });
+
   it('steps one phase at a time and floors at 1', () => {
     expect(PHASE_VALUES.map(phaseBelow)).toEqual([1, 1, 2, 3]);
     expect(PHASE_VALUES.map(phaseAbove)).toEqual([2, 3, 4, undefined]);
