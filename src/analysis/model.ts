@@ -5,6 +5,7 @@
  * same access always serializes to the same text: a snapshot of it only changes when access
  * changes. Object names (bindings, roles) appear only in `via`-style fields that the diff ignores.
  */
+import { compare } from '../order';
 
 /** Marks "every object" in a name list and "everything" in egress. */
 export const ANY = '*';
@@ -139,11 +140,11 @@ export function formatAgentRef(agent: AgentRef): string {
 /** A record with keys in code-point order (JSON keeps insertion order). */
 export function sortedRecord<T>(entries: Iterable<readonly [string, T]>): Record<string, T> {
   const out: Record<string, T> = {};
-  for (const [k, v] of [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) out[k] = v;
+  for (const [k, v] of [...entries].sort(([a], [b]) => compare(a, b))) out[k] = v;
   return out;
 }
 
 /** Sorted unique strings. */
 export function sortedUnique(values: Iterable<string>): string[] {
-  return [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...new Set(values)].sort(compare);
 }

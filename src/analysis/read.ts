@@ -6,6 +6,7 @@
  * on directory listing order, and a caller can stop early with `documents()`. Errors name the
  * file, and the line for YAML.
  */
+import { compare } from '../order';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
@@ -185,7 +186,4 @@ export function readSynthOutput(path: string): SynthOutput {
   return { manifests, stacks };
 }
 
-/** Code-point order, independent of locale. */
-export function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+export { compare };

@@ -1,3 +1,5 @@
+import { compare } from '../order';
+import { wildcardMatches } from './wildcard';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { IamAccessLevel } from '../phase/table';
@@ -56,13 +58,10 @@ export function iamActionsMatching(pattern: string): IamActionInfo[] {
   if (!service || !name) return [];
   const data = serviceData(service);
   if (!data) return [];
-  const re = new RegExp(
-    '^' + name.toLowerCase().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$',
-  );
   return Object.entries(data)
-    .filter(([k]) => re.test(k))
+    .filter(([k]) => wildcardMatches(name, k, true))
     .map(([, raw]) => iamAction(`${service}:${raw.name}`)!)
-    .sort((a, b) => (a.action < b.action ? -1 : a.action > b.action ? 1 : 0));
+    .sort((a, b) => compare(a.action, b.action));
 }
 
 /** The known actions an action or pattern names: one for an exact action, every match for `*`/`?`, none when unknown. */

@@ -1,3 +1,4 @@
+import { compare } from '../order';
 import { serviceAccountUsername, type AgentDefinition, type AwsAccess } from '../definition/types';
 import { TrustError } from '../errors';
 import { PHASES, TIER_VALUES, type Phase, type Tier } from '../phase/table';
@@ -63,7 +64,7 @@ function sorted(values: readonly string[]): string[] {
   return [...new Set(values)].sort((a, b) => {
     const la = a.toLowerCase();
     const lb = b.toLowerCase();
-    return la < lb ? -1 : la > lb ? 1 : a < b ? -1 : a > b ? 1 : 0;
+    return compare(la, lb) || compare(a, b);
   });
 }
 

@@ -4,6 +4,7 @@
  * `policy-file.ts`) calibrates them. This module holds no parser, so the evaluator loads
  * neither zod nor yaml.
  */
+import { compare } from '../order';
 import { createHash } from 'node:crypto';
 import { TrustError } from '../errors';
 import { PHASE_VALUES, phaseAbove, type Phase } from '../phase/table';
@@ -114,7 +115,7 @@ export function negate(threshold: Threshold): Threshold {
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => compare(a, b));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);

@@ -11,6 +11,8 @@
  * So the result never understates what may be allowed: `allow` means "may be allowed", exact
  * for statements without conditions; `explicit-deny` means an unconditional Deny applies.
  */
+import { compare } from '../../order';
+import { wildcardMatches } from '../../aws/wildcard';
 import { iamActionsFor } from '../../aws/catalog';
 import type { IamStatement, OneOrMany, PolicyDocument } from '../../aws/policy';
 import { TrustError } from '../../errors';
@@ -54,13 +56,7 @@ export function policyStatements(doc: PolicyDocument): readonly IamStatement[] {
   return Array.isArray(s) ? s : [s as IamStatement];
 }
 
-/** True when `value` matches an IAM wildcard pattern (`*` any run, `?` one character). */
-export function wildcardMatches(pattern: string, value: string, caseInsensitive = false): boolean {
-  const p = caseInsensitive ? pattern.toLowerCase() : pattern;
-  const v = caseInsensitive ? value.toLowerCase() : value;
-  const re = new RegExp('^' + p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 's');
-  return re.test(v);
-}
+export { wildcardMatches };
 
 function checkStatement(s: IamStatement): void {
   if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw new TrustError('GT_POLICY_INVALID', `statement ${s.Sid ?? ''} has Effect ${JSON.stringify(s.Effect)}; use Allow or Deny`);
@@ -186,7 +182,7 @@ export function allowedActionsByAccessLevel(policies: IamPolicies, resource?: st
   }
   const out: ActionsByAccessLevel = { Read: [], List: [], Write: [], 'Permissions management': [], Tagging: [] };
   const actions = new Map(allowedActionResources(policies, resource).map((a) => [a.action, a.accessLevels] as const));
-  for (const [action, levels] of [...actions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [action, levels] of [...actions].sort(([a], [b]) => compare(a, b))) {
     for (const level of levels) out[level].push(action);
   }
   return out;
