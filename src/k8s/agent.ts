@@ -32,12 +32,6 @@ export interface TrustPhasedAgentProps extends RenderOptions, PhaseSource {
   readonly suppressions?: readonly Suppression[];
 }
 
-/** Suppressed guard warnings are part of the reviewed output: an annotation on the ServiceAccount. */
-function recordSuppressions(sa: KubeServiceAccount, suppressions: readonly Suppression[]): void {
-  if (suppressions.length === 0) return;
-  sa.metadata.addAnnotation(LABELS.guardSuppressions, suppressions.map((s) => `${s.ruleId}: ${s.reason}`).join('\n'));
-}
-
 /** Cluster-scoped objects take no namespace, even inside a Chart that sets one. */
 function clusterScoped<T extends ApiObject>(obj: T): T {
   if (obj.metadata.namespace !== undefined) obj.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
@@ -80,13 +74,16 @@ export class TrustPhasedAgent extends Construct {
     this.phase = phaseFromSource(props, this.definition.name, where);
     this.serviceAccountName = objectNames(this.definition.name).serviceAccount;
     this.access = renderAccess(this.definition, this.phase, props, where);
-    this.instantiate(this.access);
-    recordSuppressions(this.node.findChild('ServiceAccount') as KubeServiceAccount, props.suppressions ?? []);
-    guardApp(this, { definition: this.definition, phase: this.phase, suppressions: props.suppressions ?? [], ...(props.dns ? { dns: props.dns } : {}) });
+    const suppressions = props.suppressions ?? [];
+    const sa = this.instantiate(this.access);
+    // Suppressed guard warnings are part of the reviewed output: an annotation on the ServiceAccount.
+    if (suppressions.length > 0) sa.metadata.addAnnotation(LABELS.guardSuppressions, suppressions.map((s) => `${s.ruleId}: ${s.reason}`).join('\n'));
+    guardApp(this, { definition: this.definition, phase: this.phase, suppressions, ...(props.dns ? { dns: props.dns } : {}) });
   }
 
-  private instantiate(access: RenderedAccess): void {
-    new KubeServiceAccount(this, 'ServiceAccount', access.serviceAccount);
+  /** Creates the L1 objects; returns the ServiceAccount. */
+  private instantiate(access: RenderedAccess): KubeServiceAccount {
+    const sa = new KubeServiceAccount(this, 'ServiceAccount', access.serviceAccount);
     new KubeConfigMap(this, 'PhaseConfig', access.phaseConfig);
     for (const { namespace, role, binding } of access.roles) {
       const scope = new Construct(this, namespace);
@@ -104,5 +101,6 @@ export class TrustPhasedAgent extends Construct {
       clusterScoped(new KubeValidatingAdmissionPolicy(this, 'AdmissionPolicy', access.admission.policy));
       clusterScoped(new KubeValidatingAdmissionPolicyBinding(this, 'AdmissionPolicyBinding', access.admission.binding));
     }
+    return sa;
   }
 }
