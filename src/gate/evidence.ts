@@ -109,9 +109,14 @@ export class EvidenceAggregator {
   private file = '';
   private lineNumber = 0;
 
+  /**
+   * @param onAccepted called with each checked record of this agent at or before `now`, after it
+   *   was aggregated, so another consumer (the trust report) reads the stream without parsing it again
+   */
   constructor(
     private readonly context: EvidenceContext,
     private readonly violations: ViolationLedger,
+    private readonly onAccepted?: (record: Record<string, unknown>, atMs: number) => void,
   ) {}
 
   /** Reads one line of `file` (1-based `lineNumber`); throws GT_EVIDENCE_INVALID naming `FILE:LINE`. */
@@ -135,12 +140,13 @@ export class EvidenceAggregator {
     const atMs = typeof at === 'string' ? parseInstant(at) : NaN;
     if (atMs !== atMs) this.wrong('at', at, 'an ISO-8601 time with a zone, e.g. 2026-05-01T00:00:00Z');
     switch (record.type) {
-      case 'incident': return this.incident(record, agent as string, atMs);
-      case 'signoff': return this.signoff(record, agent as string, atMs);
-      case 'scope-violation': return this.scopeViolation(record, agent as string, atMs);
-      case 'investigation-closed': return this.investigationClosed(record, agent as string, atMs);
+      case 'incident': this.incident(record, agent as string, atMs); break;
+      case 'signoff': this.signoff(record, agent as string, atMs); break;
+      case 'scope-violation': this.scopeViolation(record, agent as string, atMs); break;
+      case 'investigation-closed': this.investigationClosed(record, agent as string, atMs); break;
       default: this.wrong('type', record.type, `one of ${RECORD_TYPES.map((t) => `"${t}"`).join(', ')}`);
     }
+    if (this.onAccepted && agent === this.context.agent && atMs <= this.context.nowMs) this.onAccepted(record, atMs);
   }
 
   private ignored(agent: string, atMs: number): boolean {

@@ -53,13 +53,11 @@ export async function collectReport(input: ReportInput): Promise<ReportData> {
   const policy = input.policy ?? DEFAULT_POLICY;
   const context = evidenceContext(state, policy, now);
   const ledger = new ViolationLedger(new Set(state.violationsActed ?? []), context.nowMs);
-  const aggregator = new EvidenceAggregator(context, ledger);
   const timeline = new IncidentTimeline(state.agent, context.nowMs);
+  // The aggregator checks each line (throwing FILE:LINE) and hands the parsed record on.
+  const aggregator = new EvidenceAggregator(context, ledger, (record, atMs) => timeline.record(record, atMs));
   for (const source of input.evidence) {
-    await eachLine(source, (line, n) => {
-      aggregator.line(line, source.name, n); // throws on a bad line before the timeline sees it
-      timeline.line(line);
-    });
+    await eachLine(source, (line, n) => aggregator.line(line, source.name, n));
   }
   const decision = decide(state, { evidence: aggregator.result(), violations: ledger.summary(), audit: [] }, policy, now);
   const windowBuckets = Math.ceil(policy.demotion.windowDays);

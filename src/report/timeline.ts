@@ -120,12 +120,16 @@ export class IncidentTimeline {
     private readonly nowMs: number,
   ) {}
 
-  /** Reads one evidence line that `EvidenceAggregator.line` accepted. */
+  /** Reads one evidence line that `EvidenceAggregator.line` accepted (for use outside `collectReport`). */
   line(text: string): void {
     if (text.length === 0 || (text.charCodeAt(0) !== 123 && BLANK.test(text))) return; // skipped by the gate too
     const record = JSON.parse(text) as Record<string, unknown>;
+    this.record(record, parseInstant(record.at as string));
+  }
+
+  /** Reads one record the gate has checked; `collectReport` passes each from the aggregator, parsed once. */
+  record(record: Record<string, unknown>, atMs: number): void {
     if (record.agent !== this.agent || (record.type !== 'incident' && record.type !== 'scope-violation')) return;
-    const atMs = parseInstant(record.at as string);
     if (atMs > this.nowMs) return;
     const age = bucketAge(atMs, this.nowMs);
     if (age > this.oldestAge) this.oldestAge = age;
