@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import type { IConstruct } from 'constructs';
 import { registerGuard, type GuardedAgent } from '../analysis/guard/agents';
 import { manifestsFromObjects } from '../analysis/guard/synth';
+import type { SourcedManifest } from '../analysis/read';
 
 /**
  * Guards an agent at the App root: at synth every ApiObject of every chart is checked against
@@ -10,8 +11,11 @@ import { manifestsFromObjects } from '../analysis/guard/synth';
  */
 export function guardApp(agent: IConstruct, guarded: GuardedAgent): void {
   const root = agent.node.root;
-  registerGuard(root, guarded, () => {
-    const objects = root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
-    return { manifests: manifestsFromObjects(objects.map((o) => ({ path: o.node.path, json: o.toJson() }))), stacks: [] };
-  });
+  registerGuard(root, guarded, () => ({ manifests: synthesizedManifests(root), stacks: [] }));
+}
+
+/** Every ApiObject under `scope` as the manifest it synthesizes, located by construct path. */
+export function synthesizedManifests(scope: IConstruct): SourcedManifest[] {
+  const objects = scope.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
+  return manifestsFromObjects(objects.map((o) => ({ path: o.node.path, json: o.toJson() })));
 }

@@ -2,9 +2,9 @@
  * In-memory synthesis of one agent at every phase, and its effective access per phase as the
  * analysis computes it from the synthesized objects.
  */
-import { ApiObject, App, Chart } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { accessOf, formatAccessText } from '../analysis/access';
-import { manifestsFromObjects } from '../analysis/guard/synth';
+import { synthesizedManifests } from '../k8s/guard';
 import type { AccessModel, AgentRef } from '../analysis/model';
 import type { SourcedManifest, SynthOutput } from '../analysis/read';
 import type { AgentDefinition } from '../definition/types';
@@ -72,8 +72,7 @@ function kubernetesManifests(definition: AgentDefinition, phase: Phase, options:
   const chart = new Chart(app, definition.name);
   new TrustPhasedAgent(chart, 'Agent', { ...options, definition, phase });
   validateApp(app, phase, 'cdk8s');
-  const objects = chart.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
-  return manifestsFromObjects(objects.map((o) => ({ path: o.node.path, json: o.toJson() })));
+  return synthesizedManifests(chart);
 }
 
 /** Loads the cdktf half on first use (see terraform.ts). */
