@@ -14,7 +14,12 @@ export const STATE_FILE = path.join(__dirname, 'trust', 'incident-responder.json
 export function exampleApp(stateFile = STATE_FILE): App {
   const app = new App();
   const chart = new Chart(app, 'incident-responder');
-  new TrustPhasedAgent(chart, 'IncidentResponder', { definition: incidentResponder, stateFile });
+  new TrustPhasedAgent(chart, 'IncidentResponder', {
+    definition: incidentResponder,
+    stateFile,
+    // Members of this group approve the agent's phase-3 writes; nobody else (and never the agent) can.
+    approvers: { groups: ['sre-oncall'] },
+  });
   return app;
 }
 

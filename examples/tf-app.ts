@@ -30,7 +30,8 @@ export function buildStack(app: App, stateFile = STATE_FILE): TerraformStack {
     stateFile,
     vault: {
       authBackendPath: 'kubernetes',
-      controlGroup: { approverGroupNames: ['sre-oncall'] },
+      // Members of this Vault identity group mint the single-use tokens that approve phase-3 writes.
+      approvers: { identityGroups: ['sre-oncall'] },
     },
     aws: {
       trust: {

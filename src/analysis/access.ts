@@ -4,13 +4,15 @@
  */
 import { LABELS, objectNames } from '../definition/names';
 import { PHASES, isPhase } from '../phase/table';
+import { TrustError } from '../errors';
 import { kubernetesAccess } from './k8s/access';
 import { egressAccess } from './k8s/egress';
-import { ANY, formatAgentRef, parseAgentRef, type AccessModel, type AgentRef } from './model';
+import { serviceAccountUser } from './k8s/rbac';
+import { ANY, formatAgentRef, parseAgentRef, sortedRecord, type AccessModel, type AgentRef } from './model';
 import { OutputIndex } from './output-index';
 import { compare, type SynthOutput } from './read';
-import { awsAccess } from './terraform/aws';
-import { vaultAccess } from './terraform/vault';
+import { awsAccess, awsReach, awsRoleGrants } from './terraform/aws';
+import { vaultAccess, vaultRoleGrants } from './terraform/vault';
 import { TerraformIndex, stringList } from './terraform/resources';
 
 function phaseOf(output: OutputIndex, agent: AgentRef): number | null {
@@ -50,20 +52,40 @@ export function detectAgents(output: SynthOutput): AgentRef[] {
  * const model = accessOf(readSynthOutput('dist'), { namespace: 'ops-agents', name: 'incident-responder' });
  */
 export function accessOf(output: SynthOutput, agent: AgentRef, index: OutputIndex = new OutputIndex(output)): AccessModel {
+  const kubernetes = kubernetesAccess(index, agent);
+  const aws = awsRoleGrants(index.terraform, agent);
+  const reach = [...kubernetes.reach, ...aws.flatMap(awsReach)];
   return {
     agent: formatAgentRef(agent),
     phase: phaseOf(index, agent),
-    kubernetes: kubernetesAccess(index, agent),
-    egress: index.manifests.length > 0 ? egressAccess(index.networkPolicies(agent.namespace), agent) : { isolated: true, destinations: {} },
+    kubernetes: kubernetes.model,
+    egress: index.manifests.length > 0 ? egressAccess(index.networkPolicies(agent.namespace), agent) : { isolated: true, destinations: {}, dnsNames: [] },
     vault: vaultAccess(index.terraform, agent),
     aws: awsAccess(index.terraform, agent),
+    reach: Object.values(sortedRecord(reach.map((r) => [`${r.backend}\u0000${r.grant}\u0000${r.reach}`, r] as const))),
   };
 }
 
-/** Access models of `agent`, or of every detected agent when it is omitted; the output is indexed once. */
+/**
+ * Access models of `agent`, or of every detected agent when it is omitted; the output is indexed
+ * once. Throws GT_USAGE naming the agents present when `agent` is not one of them: a misspelt
+ * agent never gets an empty report that reads as "no access".
+ */
 export function accessModels(output: SynthOutput, agent?: AgentRef): AccessModel[] {
   const index = new OutputIndex(output);
-  return (agent ? [agent] : detectAgents(output)).map((a) => accessOf(output, a, index));
+  const present = detectAgents(output);
+  if (agent && !present.some((a) => a.namespace === agent.namespace && a.name === agent.name) && !mentions(index, agent)) {
+    const names = present.map(formatAgentRef);
+    throw new TrustError('GT_USAGE', `agent ${formatAgentRef(agent)} is not in the output${names.length > 0 ? `; it holds ${names.join(', ')}` : ' (no agents found)'}; check --agent`);
+  }
+  return (agent ? [agent] : present).map((a) => accessOf(output, a, index));
+}
+
+/** Whether anything in the output grants the agent something (a binding, a Vault or IAM role), though no ServiceAccount of it is there. */
+function mentions(index: OutputIndex, agent: AgentRef): boolean {
+  return index.rbac.bindingsFor(serviceAccountUser(agent.namespace, agent.name)).some((b) => b.subject.kind !== 'Group')
+    || vaultRoleGrants(index.terraform, agent).length > 0
+    || awsRoleGrants(index.terraform, agent).length > 0;
 }
 
 /** How the agent's writes are admitted, as one line. */
@@ -73,12 +95,25 @@ function admissionText(m: AccessModel): string {
     case 'deny':
       return 'deny (its ValidatingAdmissionPolicy rejects every write by the agent)';
     case 'approval':
-      return `approval (every write needs an operator approval in ConfigMap ${ref ? `${ref.namespace}/${objectNames(ref.name).approvals}` : 'NAMESPACE/NAME-approvals'})`;
+      return `approval (a write must be a declared action and carry a single-use operator approval in ConfigMap ${ref ? `${ref.namespace}/${objectNames(ref.name).approvals}` : 'NAMESPACE/NAME-approvals'})`;
+    case 'actions':
+      return 'actions (a write must be one of the declared actions, which admission compares with the previous version)';
     case 'none':
       return 'none (no ValidatingAdmissionPolicy selects the agent; RBAC alone decides)';
     case 'custom':
-      return 'custom (a ValidatingAdmissionPolicy selects the agent but is not the one TrustPhasedAgent renders; review it)';
+      return 'custom (a ValidatingAdmissionPolicy selects the agent but is not what TrustPhasedAgent renders; what it admits is unknown)';
   }
+}
+
+const FENCE_TEXT: Record<AccessModel['kubernetes']['fence'], string> = {
+  admission: 'pods running as its ServiceAccount must carry its pod labels and no host network (admission)',
+  none: 'none: a pod running as its ServiceAccount with other labels or the host network escapes its NetworkPolicy',
+  custom: 'custom (a fence policy differs from what TrustPhasedAgent renders)',
+};
+
+function dnsText(names: readonly string[] | null): string {
+  if (names === null) return 'any name: cluster DNS forwards lookups outside the cluster upstream, so DNS is an outbound channel (the Cilium flavour limits names)';
+  return names.length === 0 ? 'none' : names.join(', ');
 }
 
 function phaseText(phase: number | null): string {
@@ -91,6 +126,10 @@ function seconds(v: number | null): string {
 
 function namesText(names: readonly string[]): string {
   return names.length === 1 && names[0] === ANY ? '' : ` ${names.map((n) => `"${n}"`).join(', ')}`;
+}
+
+function approvalSuffix(approval: string | null): string {
+  return approval ? ` (approval: ${approval})` : '';
 }
 
 /** The report as lines with two-space indentation per level. */
@@ -107,31 +146,40 @@ function reportLines(m: AccessModel): string[] {
   }
   for (const [url, verbs] of Object.entries(m.kubernetes.nonResourceURLs)) out.push(`    non-resource ${url}: ${verbs.join(', ')}`);
   for (const d of m.kubernetes.dangerous) out.push(`    ! dangerous: ${d.grant} (${d.id}: ${d.why})`);
-  for (const b of m.kubernetes.bindings) out.push(`    via ${b.binding} → ${b.role} (${b.subject})${b.resolved ? '' : ' [role not in output: access unknown]'}`);
+  for (const b of m.kubernetes.bindings) out.push(`    via ${b.binding} → ${b.role} (${b.subject})${b.resolved ? '' : ' [role not fully in output: access unknown]'}`);
+  for (const u of m.kubernetes.unresolved) out.push(`    ! unknown: ${u}`);
   out.push(`    write admission: ${admissionText(m)}`);
+  for (const w of m.kubernetes.writes) out.push(`      admits ${w.write}: ${w.changes}${approvalSuffix(w.approval)}`);
+  out.push(`    fence: ${FENCE_TEXT[m.kubernetes.fence]}`);
   out.push(`  egress${m.egress.isolated ? '' : ' (not isolated: every destination)'}:`);
   const destinations = Object.entries(m.egress.destinations);
   if (destinations.length === 0) out.push('    (none)');
   for (const [d, ports] of destinations) out.push(`    ${d === ANY ? 'anywhere' : d}: ${ports.join(', ')}`);
+  out.push(`    dns names: ${dnsText(m.egress.dnsNames)}`);
   out.push('  vault:');
   const roles = Object.entries(m.vault.roles);
   if (roles.length === 0) out.push('    (no role)');
-  for (const [role, r] of roles) out.push(`    role ${role} (auth/${r.backend}): policies ${r.policies.join(', ') || 'none'}; token_ttl ${seconds(r.tokenTtlSeconds)}, token_max_ttl ${seconds(r.tokenMaxTtlSeconds)}`);
+  for (const [role, r] of roles) out.push(`    role ${role} (auth/${r.backend}, ${r.auth}): policies ${r.policies.join(', ') || 'none'}; token_ttl ${seconds(r.tokenTtlSeconds)}, token_max_ttl ${seconds(r.tokenMaxTtlSeconds)}; audience ${r.audience ?? 'any'}`);
   for (const [path, caps] of Object.entries(m.vault.paths)) out.push(`    ${path}: ${caps.join(', ')}`);
-  for (const p of m.vault.unresolved) out.push(`    ! policy ${p} is not in the output: access unknown`);
+  for (const [path, caps] of Object.entries(m.vault.approvalPaths)) out.push(`    ${path}: ${caps.join(', ')}${approvalSuffix(m.vault.approval)}`);
+  for (const p of m.vault.unresolved) out.push(`    ! not in the output, access unknown: ${p}`);
   out.push('  aws:');
   const awsRoles = Object.entries(m.aws.roles);
   if (awsRoles.length === 0) out.push('    (no role)');
   for (const [role, r] of awsRoles) {
     out.push(`    role ${role}: boundary ${r.permissionsBoundary ?? 'none'}; max_session_duration ${seconds(r.maxSessionDurationSeconds)}`);
     for (const who of r.assumableBy) out.push(`      assumable by ${who}`);
-    for (const [level, actions] of Object.entries(r.actions)) {
-      out.push(`      ${level}:`);
-      for (const [action, resources] of Object.entries(actions)) out.push(`        ${action} on ${resources.join(', ')}`);
+    for (const [gated, levels] of [[false, r.actions], [true, r.approvalActions]] as const) {
+      for (const [level, actions] of Object.entries(levels)) {
+        out.push(`      ${level}${gated ? ` (approval: ${r.approval})` : ''}:`);
+        for (const [action, resources] of Object.entries(actions)) out.push(`        ${action} on ${resources.join(', ')}`);
+      }
     }
     for (const d of r.dangerous) out.push(`      ! dangerous: ${d.grant} (${d.id}: ${d.why})`);
     for (const p of r.unresolved) out.push(`      ! ${p} is not in the output: access unknown`);
   }
+  if (m.reach.length > 0) out.push('  reach:');
+  for (const r of m.reach) out.push(`    ! ${r.grant}: ${r.reach} (${r.id})`);
   return out;
 }
 
@@ -158,20 +206,29 @@ export function formatAccessMarkdown(models: readonly AccessModel[]): string {
       }
     }
     out.push('', `Write admission: ${admissionText(m).replace(/^(\w+)/, '**$1**')}`);
+    for (const w of m.kubernetes.writes) out.push(`- admits \`${w.write}\`: ${w.changes}${approvalSuffix(w.approval)}`);
+    out.push('', `Fence: ${FENCE_TEXT[m.kubernetes.fence]}`);
+    for (const u of m.kubernetes.unresolved) out.push('', `> [!CAUTION]\n> access unknown: ${u}`);
     for (const d of m.kubernetes.dangerous) out.push('', `> [!WARNING]\n> dangerous: \`${d.grant}\` (${d.id}: ${d.why})`);
     out.push('', '#### Network egress', '');
     if (!m.egress.isolated) out.push('Not isolated: every destination is reachable.');
     for (const [d, ports] of Object.entries(m.egress.destinations)) out.push(`- ${d === ANY ? 'anywhere' : `\`${d}\``}: ${ports.join(', ')}`);
+    out.push(`- DNS names: ${dnsText(m.egress.dnsNames)}`);
     out.push('', '#### Vault', '');
     for (const [role, r] of Object.entries(m.vault.roles)) out.push(`- role \`${role}\`: token_ttl ${seconds(r.tokenTtlSeconds)}, token_max_ttl ${seconds(r.tokenMaxTtlSeconds)}`);
     for (const [path, caps] of Object.entries(m.vault.paths)) out.push(`- \`${path}\`: ${caps.join(', ')}`);
+    for (const [path, caps] of Object.entries(m.vault.approvalPaths)) out.push(`- \`${path}\`: ${caps.join(', ')}${approvalSuffix(m.vault.approval)}`);
     out.push('', '#### AWS IAM', '');
     for (const [role, r] of Object.entries(m.aws.roles)) {
       out.push(`- role \`${role}\`: boundary ${r.permissionsBoundary ?? 'none'}, max_session_duration ${seconds(r.maxSessionDurationSeconds)}; assumable by ${r.assumableBy.join('; ')}`);
-      for (const [level, actions] of Object.entries(r.actions)) {
-        for (const [action, resources] of Object.entries(actions)) out.push(`  - ${level}: \`${action}\` on ${resources.map((x) => `\`${x}\``).join(', ')}`);
+      for (const [gated, levels] of [[false, r.actions], [true, r.approvalActions]] as const) {
+        for (const [level, actions] of Object.entries(levels)) {
+          for (const [action, resources] of Object.entries(actions)) out.push(`  - ${level}: \`${action}\` on ${resources.map((x) => `\`${x}\``).join(', ')}${gated ? approvalSuffix(r.approval) : ''}`);
+        }
       }
     }
+    if (m.reach.length > 0) out.push('', '#### Reach', '');
+    for (const r of m.reach) out.push(`> [!WARNING]\n> \`${r.grant}\` ${r.reach} (${r.id})`, '');
     out.push('');
   }
   return out.join('\n');

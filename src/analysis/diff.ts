@@ -11,7 +11,7 @@
  */
 import { PHASES, isPhase } from '../phase/table';
 import { wildcardMatches } from './iam/evaluate';
-import { kubernetesRows, rowCoveredBy, rowDangers, rowText, type KubernetesRow } from './k8s/access';
+import { kubernetesRows, rowCoveredBy, rowText, type KubernetesRow } from './k8s/access';
 import { ANY, type AccessModel } from './model';
 import { compare } from './read';
 
@@ -41,7 +41,7 @@ export interface AccessDiff {
 }
 
 /** One atomic permission with how to print it and what covers it. */
-interface Fact {
+export interface Fact {
   readonly backend: Backend;
   readonly key: string;
   readonly text: string;
@@ -49,20 +49,36 @@ interface Fact {
   readonly coveredBy: (other: Fact) => boolean;
   /** The Kubernetes permission, for facts of that backend. */
   readonly row?: KubernetesRow;
+  /** How one use is approved (`operator token …`), or null when it needs none; only for writes that can need one. */
+  readonly approval?: string | null;
+}
+
+function exact(key: string): (other: Fact) => boolean {
+  return (other) => other.key === key;
 }
 
 const KIND_ORDER = { '+': 0, '-': 1, '~': 2 } as const;
 
 function kubernetesFacts(model: AccessModel): Fact[] {
   const rows = kubernetesRows(model.kubernetes);
+  const dangers = new Map<string, string[]>();
+  for (const d of model.kubernetes.dangerous) dangers.set(d.grant, [...(dangers.get(d.grant) ?? []), d.id]);
   const facts: Fact[] = rows.map((row) => ({
     backend: 'kubernetes',
     key: `k8s\u0000${row.scope}\u0000${row.apiGroup}\u0000${row.resource}\u0000${row.verb}\u0000${row.name}`,
     text: rowText(row),
-    dangers: rowDangers(row).map((d) => d.id),
+    dangers: dangers.get(rowText(row)) ?? [],
     coveredBy: (other) => other.row !== undefined && rowCoveredBy(row, other.row),
     row,
   }));
+  for (const w of model.kubernetes.writes) {
+    const key = `k8s-write\u0000${w.write}`;
+    facts.push({ backend: 'kubernetes', key, text: `admits ${w.write}: ${w.changes}`, dangers: [], coveredBy: exact(key), approval: w.approval });
+  }
+  for (const u of model.kubernetes.unresolved) {
+    const key = `k8s-unresolved\u0000${u}`;
+    facts.push({ backend: 'kubernetes', key, text: `access unknown: ${u}`, dangers: ['unresolved'], coveredBy: exact(key) });
+  }
   for (const [url, verbs] of Object.entries(model.kubernetes.nonResourceURLs)) {
     for (const verb of verbs) {
       const key = `url\u0000${url}\u0000${verb}`;
@@ -82,6 +98,11 @@ function egressText(destination: string, port: string): string {
 
 function egressFacts(model: AccessModel): Fact[] {
   const facts: Fact[] = [];
+  const anyName = `dns\u0000${ANY}`;
+  for (const name of model.egress.dnsNames ?? [ANY]) {
+    const key = `dns\u0000${name}`;
+    facts.push({ backend: 'egress', key, text: name === ANY ? 'dns lookups of any name (forwarded outside the cluster)' : `dns lookups of ${name}`, dangers: [], coveredBy: (o) => o.key === key || o.key === anyName });
+  }
   for (const [destination, ports] of Object.entries(model.egress.destinations)) {
     for (const port of ports) {
       const key = `egress\u0000${destination}\u0000${port}`;
@@ -97,12 +118,17 @@ function egressFacts(model: AccessModel): Fact[] {
   return facts;
 }
 
+const VAULT_READS = new Set(['read', 'list', 'deny']);
+
 function vaultFacts(model: AccessModel): Fact[] {
   const facts: Fact[] = [];
-  for (const [path, caps] of Object.entries(model.vault.paths)) {
-    for (const cap of caps) {
-      const key = `vault\u0000${path}\u0000${cap}`;
-      facts.push({ backend: 'vault', key, text: `vault ${path}: ${cap}`, dangers: [], coveredBy: (o) => o.key === key });
+  for (const [paths, approval] of [[model.vault.paths, null], [model.vault.approvalPaths, model.vault.approval]] as const) {
+    for (const [path, caps] of Object.entries(paths)) {
+      for (const cap of caps) {
+        if (cap === 'deny') continue;
+        const key = `vault\u0000${path}\u0000${cap}`;
+        facts.push({ backend: 'vault', key, text: `vault ${cap} ${path}`, dangers: [], coveredBy: exact(key), ...(VAULT_READS.has(cap) ? {} : { approval }) });
+      }
     }
   }
   for (const role of Object.keys(model.vault.roles)) {
@@ -127,20 +153,23 @@ function awsFacts(model: AccessModel, other: AccessModel): Fact[] {
     const prefix = rolePrefix(model, other, role);
     const dangers = new Map<string, string[]>();
     for (const d of access.dangerous) dangers.set(d.grant, [...(dangers.get(d.grant) ?? []), d.id]);
-    for (const byAction of Object.values(access.actions)) {
-      for (const [action, resources] of Object.entries(byAction)) {
-        for (const resource of resources) {
-          const key = `iam\u0000${role}\u0000${action}\u0000${resource}`;
-          facts.push({
-            backend: 'aws',
-            key,
-            text: `${prefix} ${action} on ${resource}`,
-            dangers: dangers.get(action) ?? [],
-            coveredBy: (o) => {
-              const [tag, r, a, res] = o.key.split('\u0000');
-              return tag === 'iam' && r === role && a === action && res !== undefined && wildcardMatches(res, resource);
-            },
-          });
+    for (const [levels, approval] of [[access.actions, null], [access.approvalActions, access.approval]] as const) {
+      for (const [level, byAction] of Object.entries(levels)) {
+        for (const [action, resources] of Object.entries(byAction)) {
+          for (const resource of resources) {
+            const key = `iam\u0000${role}\u0000${action}\u0000${resource}`;
+            facts.push({
+              backend: 'aws',
+              key,
+              text: `${prefix} ${action} on ${resource}`,
+              dangers: dangers.get(action) ?? [],
+              coveredBy: (o) => {
+                const [tag, r, a, res] = o.key.split('\u0000');
+                return tag === 'iam' && r === role && a === action && res !== undefined && wildcardMatches(res, resource);
+              },
+              ...(/^(Read|List)$/.test(level) ? {} : { approval }),
+            });
+          }
         }
       }
     }
@@ -156,8 +185,16 @@ function awsFacts(model: AccessModel, other: AccessModel): Fact[] {
   return facts;
 }
 
-function facts(model: AccessModel, other: AccessModel): Fact[] {
-  return [...kubernetesFacts(model), ...egressFacts(model), ...vaultFacts(model), ...awsFacts(model, other)];
+function reachFacts(model: AccessModel): Fact[] {
+  return model.reach.map((r) => {
+    const key = `reach\u0000${r.backend}\u0000${r.grant}\u0000${r.reach}`;
+    return { backend: r.backend, key, text: `reach: ${r.grant} ${r.reach}`, dangers: [r.id], coveredBy: exact(key) };
+  });
+}
+
+/** Every atomic permission of a model (`other` is the model it is compared with, for naming IAM roles). */
+export function facts(model: AccessModel, other: AccessModel = model): Fact[] {
+  return [...kubernetesFacts(model), ...egressFacts(model), ...vaultFacts(model), ...awsFacts(model, other), ...reachFacts(model)];
 }
 
 function seconds(value: number | null): string {
@@ -187,6 +224,8 @@ function settingChanges(before: AccessModel, after: AccessModel): Change[] {
     setting('aws', `${prefix} permissions_boundary`, a.permissionsBoundary ?? 'none', b.permissionsBoundary ?? 'none');
   }
   setting('kubernetes', 'k8s write admission:', before.kubernetes.writeAdmission, after.kubernetes.writeAdmission);
+  setting('kubernetes', 'k8s fence:', before.kubernetes.fence, after.kubernetes.fence);
+  setting('kubernetes', 'k8s approvals ConfigMap:', before.kubernetes.approvals, after.kubernetes.approvals);
   if (before.egress.isolated !== after.egress.isolated) {
     setting('egress', 'egress isolated', before.egress.isolated ? 'yes' : 'no', after.egress.isolated ? 'yes' : 'no');
   }
@@ -211,12 +250,24 @@ export function diffAccess(before: AccessModel, after: AccessModel): AccessDiff 
   const a = facts(before, after);
   const b = facts(after, before);
   const missing = (from: Fact[], to: Fact[]) => from.filter((f) => !to.some((t) => t.key === f.key || f.coveredBy(t)));
+  const withApproval = (f: Fact) => `${f.text}${f.approval ? ` (approval: ${f.approval})` : ''}`;
   const changes: Change[] = [
-    ...missing(b, a).map((f): Change => ({ kind: '+', backend: f.backend, text: f.text, dangers: f.dangers })),
-    ...missing(a, b).map((f): Change => ({ kind: '-', backend: f.backend, text: f.text, dangers: f.dangers })),
+    ...missing(b, a).map((f): Change => ({ kind: '+', backend: f.backend, text: withApproval(f), dangers: f.dangers })),
+    ...missing(a, b).map((f): Change => ({ kind: '-', backend: f.backend, text: withApproval(f), dangers: f.dangers })),
+    ...approvalChanges(a, b),
     ...settingChanges(before, after),
   ];
   return { agent: after.agent || before.agent, before: { phase: before.phase }, after: { phase: after.phase }, changes: sortChanges(dedupe(changes)) };
+}
+
+/** Writes on both sides whose approval changes (`~ vault update x: approval operator token → none`). */
+function approvalChanges(before: readonly Fact[], after: readonly Fact[]): Change[] {
+  const byKey = new Map(before.filter((f) => f.approval !== undefined).map((f) => [f.key, f]));
+  return after.flatMap((f) => {
+    const was = f.approval !== undefined ? byKey.get(f.key) : undefined;
+    if (!was || was.approval === f.approval) return [];
+    return [{ kind: '~' as const, backend: f.backend, text: `${f.text}: approval ${was.approval ?? 'none'} → ${f.approval ?? 'none'}`, dangers: [] }];
+  });
 }
 
 function dedupe(changes: Change[]): Change[] {
@@ -230,10 +281,11 @@ export function emptyAccess(agent: string): AccessModel {
   return {
     agent,
     phase: null,
-    kubernetes: { scopes: {}, nonResourceURLs: {}, dangerous: [], bindings: [], writeAdmission: 'none' },
-    egress: { isolated: true, destinations: {} },
-    vault: { roles: {}, paths: {}, unresolved: [] },
+    kubernetes: { scopes: {}, nonResourceURLs: {}, dangerous: [], bindings: [], writeAdmission: 'none', writes: [], fence: 'none', approvals: 'none', unresolved: [] },
+    egress: { isolated: true, destinations: {}, dnsNames: [] },
+    vault: { roles: {}, paths: {}, approvalPaths: {}, approval: null, unresolved: [] },
     aws: { roles: {} },
+    reach: [],
   };
 }
 

@@ -1,7 +1,10 @@
 import { compare } from '../order';
+import { awsApprovalTagValue } from '../definition/approvals';
 import { serviceAccountUsername, type AgentDefinition, type AwsAccess } from '../definition/types';
 import { TrustError } from '../errors';
-import { PHASES, TIER_VALUES, type Phase, type Tier } from '../phase/table';
+import { PHASES, TIERS, type Phase, type Tier } from '../phase/table';
+import { approvalCondition, approvalTagStatements } from './approval';
+import { iamActionsFor } from './catalog';
 
 /**
  * IAM policy documents as plain data: the phase's permission policy, the permissions boundary
@@ -95,33 +98,82 @@ function capitalized(tier: Tier): string {
   return tier[0]!.toUpperCase() + tier.slice(1);
 }
 
-function statement(tier: Tier, index: number, rule: AwsAccess): IamStatement {
-  for (const a of rule.actions) assertRenderableAction(a);
-  for (const r of rule.resources) assertTerraformLiteral(r, 'IAM resource');
-  return { Sid: `${capitalized(tier)}${index}`, Effect: 'Allow', Action: sorted(rule.actions), Resource: sorted(rule.resources) };
+type Condition = NonNullable<IamStatement['Condition']>;
+
+function conditionOf(rule: AwsAccess, extra?: Condition): Condition | undefined {
+  const merged: Record<string, Record<string, string | readonly string[]>> = {};
+  for (const part of [rule.conditions ?? {}, extra ?? {}]) {
+    for (const [op, byKey] of Object.entries(part)) {
+      for (const [key, value] of Object.entries(byKey)) {
+        assertTerraformLiteral(key, 'IAM condition key');
+        for (const v of typeof value === 'string' ? [value] : value) assertTerraformLiteral(v, 'IAM condition value');
+        merged[op] = { ...(merged[op] ?? {}), [key]: typeof value === 'string' ? value : sorted(value) };
+      }
+    }
+  }
+  return Object.keys(merged).length > 0 ? merged : undefined;
 }
 
-function statementsOf(def: AgentDefinition, tiers: readonly Tier[]): IamStatement[] {
-  return tiers.flatMap((tier) => (def[tier]?.aws ?? []).map((rule, i) => statement(tier, i, rule)));
+function statement(sid: string, rule: AwsAccess, actions: readonly string[], extra?: Condition): IamStatement {
+  for (const a of actions) assertRenderableAction(a);
+  for (const r of rule.resources) assertTerraformLiteral(r, 'IAM resource');
+  const condition = conditionOf(rule, extra);
+  return { Sid: sid, Effect: 'Allow', Action: sorted(actions), Resource: sorted(rule.resources), ...(condition ? { Condition: condition } : {}) };
+}
+
+/** Whether an action only reads (every access level it has is Read or List). */
+function readsOnly(action: string): boolean {
+  const levels = iamActionsFor(action).flatMap((i) => i.accessLevels);
+  return levels.length > 0 && levels.every((l) => l === 'Read' || l === 'List');
+}
+
+/**
+ * The statements of one rule. In a phase whose writes need approval, the writes of a write tier
+ * carry the operator's approval tag condition (a rule's reads stay unconditioned, in a statement
+ * of their own named `<Sid>Reads`).
+ */
+function ruleStatements(tier: Tier, index: number, rule: AwsAccess, approval: Condition | undefined): IamStatement[] {
+  const sid = `${capitalized(tier)}${index}`;
+  if (!approval || TIERS[tier].writes === 'none') return [statement(sid, rule, rule.actions)];
+  const reads = rule.actions.filter(readsOnly);
+  const writes = rule.actions.filter((a) => !readsOnly(a));
+  if (writes.length === 0) return [statement(sid, rule, reads)];
+  return [statement(sid, rule, writes, approval), ...(reads.length > 0 ? [statement(`${sid}Reads`, rule, reads)] : [])];
+}
+
+/** The approval tag condition of `phase` (undefined when its writes need no approval). */
+function approvalFor(def: AgentDefinition, phase: Phase, epoch: string): Condition | undefined {
+  return PHASES[phase].writeAdmission === 'approval' ? approvalCondition(awsApprovalTagValue(def.name, epoch)) : undefined;
+}
+
+function statementsOf(def: AgentDefinition, phase: Phase, epoch: string): IamStatement[] {
+  const approval = approvalFor(def, phase, epoch);
+  return PHASES[phase].tiers.flatMap((tier) => (def[tier]?.aws ?? []).flatMap((rule, i) => ruleStatements(tier, i, rule, approval)));
 }
 
 /**
  * The permission policy of `phase`: one Allow statement per AWS rule of each active tier,
- * Sid `<Tier><index>` (`Observe0`, `Remediate1`), actions and resources sorted. Undefined
- * when the active tiers declare no AWS access.
+ * Sid `<Tier><index>` (`Observe0`, `Remediate1`), actions and resources sorted, the rule's
+ * conditions kept. In phase 3 the remediate writes also need the operator's approval tag
+ * (`graduated-trust.dev/approved-for = <agent>@<epoch>`). Undefined when the active tiers
+ * declare no AWS access.
+ * @param epoch the approval epoch of the phase entry (`approvalEpoch(since)`)
  */
-export function permissionPolicy(def: AgentDefinition, phase: Phase): PolicyDocument | undefined {
-  const statements = statementsOf(def, PHASES[phase].tiers);
+export function permissionPolicy(def: AgentDefinition, phase: Phase, epoch = '19700101T000000Z'): PolicyDocument | undefined {
+  const statements = statementsOf(def, phase, epoch);
   return statements.length > 0 ? { Version: VERSION, Statement: statements } : undefined;
 }
 
 /**
- * The permissions boundary: the statements of every tier, so no phase, and no hand edit of the
- * inline policy, can exceed what the definition declares. Undefined when no tier declares AWS access.
+ * The permissions boundary of `phase`: its ceiling (the same statements as the permission
+ * policy, so nothing attached out of band can exceed the committed phase) and the statements that
+ * deny the agent setting or removing the approval tag, in every phase. Its name never changes.
+ * Undefined when no tier declares AWS access.
  */
-export function boundaryPolicy(def: AgentDefinition): PolicyDocument | undefined {
-  const statements = statementsOf(def, TIER_VALUES);
-  return statements.length > 0 ? { Version: VERSION, Statement: statements } : undefined;
+export function boundaryPolicy(def: AgentDefinition, phase: Phase, epoch = '19700101T000000Z'): PolicyDocument | undefined {
+  const declares = (['observe', 'recommend', 'remediate', 'autonomous'] as const).some((t) => (def[t]?.aws ?? []).length > 0);
+  if (!declares) return undefined;
+  return { Version: VERSION, Statement: [...statementsOf(def, phase, epoch), ...approvalTagStatements()] };
 }
 
 const ISSUER = /^[a-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~-]+)*$/;

@@ -1,4 +1,5 @@
 import { READ_VERBS } from '../phase/table';
+import { podKind, type KindInfo } from './kinds';
 
 /**
  * The dangerous set: grants that let an agent read credentials, run code in other workloads,
@@ -30,9 +31,14 @@ const ANY_VERB: Readonly<Record<string, DangerRule>> = {
  * Secrets and carry labels the agent's NetworkPolicy does not select.
  */
 const WORKLOAD_CREATE: DangerRule = { id: 'workload-create', why: 'starts pods that can run as any ServiceAccount of the namespace, mount its Secrets and escape the agent NetworkPolicy' };
-const WORKLOADS = new Set([
-  '/pods', '/replicationcontrollers', 'apps/deployments', 'apps/replicasets', 'apps/statefulsets', 'apps/daemonsets', 'batch/jobs', 'batch/cronjobs',
-]);
+
+/**
+ * A raw update or patch of a kind with a pod template is workload creation by another name: the
+ * controller starts the changed pods, which may run as any ServiceAccount of the namespace. The
+ * action catalogue (restart, scale, set-image, patch-fields) bounds such writes in admission.
+ */
+const POD_TEMPLATE_WRITE: DangerRule = { id: 'pod-template-write', why: 'changes what pods run: they may run as any ServiceAccount of the namespace, mount its Secrets and escape the agent NetworkPolicy' };
+const TEMPLATE_WRITE_VERBS = new Set(['update', 'patch']);
 
 /** Namespaces whose objects configure the cluster itself (aws-auth, CoreDNS, kube-proxy …): writes there are dangerous. */
 export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system'];
@@ -71,7 +77,7 @@ export function kubernetesDangers(rule: {
   readonly verbs: readonly string[];
   readonly namespaces?: readonly string[];
   readonly resourceNames?: readonly string[];
-}): DangerRule[] {
+}, workloadKinds: readonly KindInfo[] = []): DangerRule[] {
   const found = new Map<string, DangerRule>();
   const writes = rule.verbs.some((v) => !READS.has(v));
   if (writes && (rule.namespaces ?? []).some((ns) => SYSTEM_NAMESPACES.includes(ns))) found.set(SYSTEM_WRITE.id, SYSTEM_WRITE);
@@ -90,7 +96,9 @@ export function kubernetesDangers(rule: {
       if (any) found.set(any.id, any);
       const r = GUARDRAIL_RESOURCES[`${group}/${resource.split('/')[0]}`];
       if (r && writes) found.set(r.id, r);
-      if (rule.verbs.includes('create') && WORKLOADS.has(`${group}/${resource}`)) found.set(WORKLOAD_CREATE.id, WORKLOAD_CREATE);
+      const pods = podKind(group, resource, workloadKinds);
+      if (pods && rule.verbs.includes('create')) found.set(WORKLOAD_CREATE.id, WORKLOAD_CREATE);
+      if (pods && rule.verbs.some((v) => TEMPLATE_WRITE_VERBS.has(v))) found.set(POD_TEMPLATE_WRITE.id, POD_TEMPLATE_WRITE);
     }
   }
   return [...found.values()];

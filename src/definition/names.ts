@@ -41,8 +41,12 @@ export function objectNames(agent: string) {
     phaseConfig: `${agent}-phase`,
     /** The ConfigMap operators write approvals into; the agent can never write it. */
     approvals: `${agent}-approvals`,
-    /** ValidatingAdmissionPolicy and its binding. */
+    /** ValidatingAdmissionPolicy and its binding that admit the agent's writes. */
     admissionPolicy: `${agent}.graduated-trust.dev`,
+    /** ValidatingAdmissionPolicy and binding that let only approvers write the approvals ConfigMap. */
+    approvalsPolicy: `${agent}-approvals.graduated-trust.dev`,
+    /** ValidatingAdmissionPolicy and binding that keep pods running as the agent inside its fence. */
+    fencePolicy: `${agent}-fence.graduated-trust.dev`,
   } as const;
 }
 
@@ -54,6 +58,8 @@ export const LABELS = {
   tier: 'graduated-trust.dev/tier',
   dangerousReason: 'graduated-trust.dev/dangerous-reason',
   guardSuppressions: 'graduated-trust.dev/guard-suppressions',
+  /** On each admission policy: the input it was rendered from (JSON), so analysis can check it. */
+  admission: 'graduated-trust.dev/admission',
   managedBy: 'app.kubernetes.io/managed-by',
 } as const;
 

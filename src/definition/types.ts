@@ -1,4 +1,5 @@
 import type { Phase, Tier, VaultCapability } from '../phase/table';
+import type { KindInfo, KindRef } from './kinds';
 
 /**
  * A written reason for granting something in the dangerous set. Required, at least 10
@@ -37,6 +38,87 @@ export interface KubernetesAccess {
   readonly dangerous?: DangerousAccessAcknowledgement;
 }
 
+/** Where a Kubernetes action applies: namespaces and, optionally, object names. */
+export interface ActionTarget {
+  /** Namespaces the action applies in. */
+  readonly namespaces: readonly string[];
+  /**
+   * Names of the objects. Required in the remediate tier (each write names its object).
+   * @default every object of the kind in `namespaces` (autonomous tier only)
+   */
+  readonly names?: readonly string[];
+  /** Escape hatch for the dangerous set (a guardrail kind, `kube-system`, fields inside a pod spec). */
+  readonly dangerous?: DangerousAccessAcknowledgement;
+}
+
+/**
+ * Scale through the `scale` subresource (only the replica count can change), optionally within
+ * bounds that admission enforces.
+ */
+export interface ScaleAction extends ActionTarget {
+  readonly action: 'scale';
+  /** A kind with the scale subresource: `KubeKind.DEPLOYMENTS`, `KubeKind.STATEFUL_SETS`, … */
+  readonly kind: KindRef;
+  /** @default 0 */
+  readonly minReplicas?: number;
+  /** @default no upper bound */
+  readonly maxReplicas?: number;
+}
+
+/**
+ * `kubectl rollout restart`: only the pod template annotation `kubectl.kubernetes.io/restartedAt`
+ * may change; admission compares the whole object with its previous version.
+ */
+export interface RestartAction extends ActionTarget {
+  readonly action: 'restart';
+  /** A kind with a pod template: `KubeKind.DEPLOYMENTS`, `KubeKind.STATEFUL_SETS`, `KubeKind.DAEMON_SETS`, … */
+  readonly kind: KindRef;
+}
+
+/** Delete a pod so its controller replaces it, optionally only pods with these labels (checked on the pod by admission). */
+export interface DeletePodAction extends ActionTarget {
+  readonly action: 'delete-pod';
+  /**
+   * Labels the pod must carry. In the remediate tier give `names` or `podLabels`.
+   * @default any pod in `namespaces` (or of `names`)
+   */
+  readonly podLabels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Change the image of named containers, only to images of the listed repositories (any tag or
+ * digest); every other field of the object must stay equal.
+ */
+export interface SetImageAction extends ActionTarget {
+  readonly action: 'set-image';
+  /** A kind with a pod template. */
+  readonly kind: KindRef;
+  /** Container names whose image may change (`spec.containers[].name`). */
+  readonly containers: readonly string[];
+  /** Repositories, e.g. `registry.example.com/shop/checkout`: the new image is one of them with a tag or digest. */
+  readonly repositories: readonly string[];
+}
+
+/**
+ * Change a declared list of fields (`spec.replicas`, `metadata.labels["tier"]`, `data["flag"]`);
+ * admission compares everything else with the previous version.
+ */
+export interface PatchFieldsAction extends ActionTarget {
+  readonly action: 'patch-fields';
+  readonly kind: KindRef;
+  /**
+   * Field paths: dotted names, with `["key"]` for a map key. A field inside a pod template's
+   * spec (what runs) is in the dangerous set.
+   */
+  readonly fields: readonly string[];
+}
+
+/** A Kubernetes write from the action catalogue: rendered as the narrowest RBAC plus an admission check. */
+export type KubernetesAction = ScaleAction | RestartAction | DeletePodAction | SetImageAction | PatchFieldsAction;
+
+/** The names of the actions in the catalogue. */
+export const KUBERNETES_ACTIONS = ['scale', 'restart', 'delete-pod', 'set-image', 'patch-fields'] as const;
+
 /** A network destination. Exactly one form. */
 export type EgressPeer =
   /** An IP block, e.g. the API server endpoint `10.0.0.1/32` or a SaaS range. */
@@ -72,18 +154,32 @@ export interface VaultAccess {
   readonly dangerous?: DangerousAccessAcknowledgement;
 }
 
+/**
+ * IAM condition operators and their keys and values, as in a policy statement:
+ * `{ ArnLike: { 'ecs:task-definition': 'arn:aws:ecs:eu-west-1:111122223333:task-definition/checkout:*' } }`.
+ */
+export type IamConditions = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+
 /** AWS IAM access: actions on resources. */
 export interface AwsAccess {
   /** `service:Action`, validated against the IAM reference. Wildcards only in read tiers and never `*` or `service:*`. */
   readonly actions: readonly string[];
   /** ARNs. Write tiers need ARNs, not `*`; the remediate tier needs exact ARNs. */
   readonly resources: readonly string[];
+  /**
+   * Conditions of the statement. Actions that change what code or role runs (`ecs:UpdateService`,
+   * …) need the condition keys that pin it (`ecs:task-definition`) or a `dangerous` reason.
+   * @default none
+   */
+  readonly conditions?: IamConditions;
   readonly dangerous?: DangerousAccessAcknowledgement;
 }
 
 /** What an agent may touch in one tier; every backend reads the part it knows. */
 export interface TierCapabilities {
   readonly kubernetes?: readonly KubernetesAccess[];
+  /** Kubernetes writes from the action catalogue (write tiers only). */
+  readonly kubernetesActions?: readonly KubernetesAction[];
   readonly egress?: readonly EgressRule[];
   readonly vault?: readonly VaultAccess[];
   readonly aws?: readonly AwsAccess[];
@@ -128,6 +224,12 @@ export interface AgentDefinition {
    * @default the phase table's threshold (0.8)
    */
   readonly escalationConfidence?: number;
+  /**
+   * Custom resources of your cluster that run pods, besides the built-in catalogue (see
+   * `KubeKind`): raw writes on them are in the dangerous set, and actions may name them.
+   * @default none
+   */
+  readonly workloadKinds?: readonly KindInfo[];
 }
 
 /**

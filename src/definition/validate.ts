@@ -1,19 +1,26 @@
 import { isIP } from 'node:net';
-import { iamActionsFor, type IamActionInfo } from '../aws/catalog';
+import { iamActionsFor, supportsResourceTag, type IamActionInfo } from '../aws/catalog';
+import { codeChange, pinned, secretBearingRead } from '../aws/risky';
 import { throwIfProblems, type Problem } from '../errors';
-import { READ_VERBS, TIERS, TIER_VALUES, type Tier, type TierRules } from '../phase/table';
+import { TIERS, TIER_VALUES, type Tier, type TierRules } from '../phase/table';
+import { checkAck, checkLabels, checkOwnObjects, MIN_REASON_LENGTH, type Report } from './checks';
 import { awsDangers, kubernetesDangers } from './dangerous';
-import { isDnsLabel, isDnsSubdomain, isLabelKey, isLabelValue, objectNames } from './names';
+import { isDnsLabel, isDnsSubdomain } from './names';
 import { agentDefinitionSchema } from './schema';
 import type {
   AgentDefinition,
   AwsAccess,
-  DangerousAccessAcknowledgement,
   EgressRule,
   KubernetesAccess,
   ResolvedDefinition,
   VaultAccess,
 } from './types';
+import { checkAction } from './validate-actions';
+
+export { MIN_REASON_LENGTH };
+
+/** Longest agent name: derived names such as `<name>-approvals` and `<name>.graduated-trust.dev` must stay within Kubernetes' limits. */
+export const MAX_NAME_LENGTH = 50;
 
 /**
  * Built-in namespaced resources (`group/resource`, core group as ''): a cluster-scoped rule on
@@ -28,10 +35,6 @@ const NAMESPACED_KINDS = new Set([
   'events.k8s.io/events', 'coordination.k8s.io/leases', 'rbac.authorization.k8s.io/roles', 'rbac.authorization.k8s.io/rolebindings',
 ]);
 
-/** Shortest accepted `dangerous.reason`. */
-export const MIN_REASON_LENGTH = 10;
-
-type Report = (field: string, message: string, code?: Problem['code']) => void;
 
 /**
  * Checks a definition and returns every problem found (empty when valid). Each message names
@@ -50,8 +53,8 @@ export function validateDefinition(input: unknown): Problem[] {
   const problems: Problem[] = [];
   const report: Report = (field, message, code = 'GT_DEFINITION_INVALID') => problems.push({ field, message, code });
 
-  if (!isDnsLabel(def.name)) report('name', `"${def.name}" is not a DNS-1123 label; use lowercase letters, digits and '-', at most 63 characters`);
-  if (def.name.length > 50) report('name', `"${def.name}" is ${def.name.length} characters; at most 50 leave room for derived names such as "<name>-approvals"; shorten it`);
+  if (def.name.length > MAX_NAME_LENGTH) report('name', `"${def.name}" is ${def.name.length} characters; at most ${MAX_NAME_LENGTH} leave room for derived names such as "<name>-approvals"; shorten it`);
+  else if (!isDnsLabel(def.name)) report('name', `"${def.name}" is not a DNS-1123 label; use lowercase letters, digits and '-', at most ${MAX_NAME_LENGTH} characters`);
   if (!isDnsLabel(def.namespace)) report('namespace', `"${def.namespace}" is not a DNS-1123 label; use lowercase letters, digits and '-'`);
   checkLabels(def.podLabels, 'podLabels', report);
   if (def.podLabels && Object.keys(def.podLabels).length === 0) report('podLabels', `is empty, which would select every pod in namespace "${def.namespace}"; name the agent's own labels, e.g. { 'app.kubernetes.io/name': '${def.name}' }`);
@@ -64,9 +67,10 @@ export function validateDefinition(input: unknown): Problem[] {
     if (!caps) continue;
     const rules = TIERS[tier];
     caps.kubernetes?.forEach((r, i) => {
-      checkKubernetes(r, `${tier}.kubernetes[${i}]`, tier, rules, report);
-      checkOwnObjects(def, r, tier, `${tier}.kubernetes[${i}]`, report);
+      checkKubernetes(def, r, `${tier}.kubernetes[${i}]`, tier, rules, report);
+      checkOwnObjects(def, { ...r, verbs: kubernetesVerbs(r, tier) }, `${tier}.kubernetes[${i}].resourceNames`, report);
     });
+    caps.kubernetesActions?.forEach((a, i) => checkAction(def, a, `${tier}.kubernetesActions[${i}]`, tier, report));
     caps.egress?.forEach((r, i) => checkEgress(r, `${tier}.egress[${i}]`, egressNames, report));
     caps.vault?.forEach((r, i) => checkVault(r, `${tier}.vault[${i}]`, tier, rules, report));
     caps.aws?.forEach((r, i) => checkAws(r, `${tier}.aws[${i}]`, tier, rules, report));
@@ -91,28 +95,7 @@ export function kubernetesVerbs(rule: KubernetesAccess, tier: Tier): readonly st
   return rule.verbs ?? TIERS[tier].defaultKubernetesVerbs;
 }
 
-function checkLabels(labels: Readonly<Record<string, string>> | undefined, field: string, report: Report) {
-  for (const [k, v] of Object.entries(labels ?? {})) {
-    if (!isLabelKey(k)) report(`${field}.${k}`, `label key "${k}" is invalid; use [prefix/]name with alphanumerics, '-', '_', '.'`);
-    if (!isLabelValue(v)) report(`${field}.${k}`, `label value "${v}" is invalid; use at most 63 alphanumerics, '-', '_', '.'`);
-  }
-}
-
-function checkAck(ack: DangerousAccessAcknowledgement | undefined, dangers: readonly { id: string; why: string }[], field: string, report: Report) {
-  if (dangers.length > 0 && !ack) {
-    for (const d of dangers) {
-      report(field, `grants "${d.id}" (${d.why}); this is in the dangerous set and is refused by default; remove it, or add dangerous: { reason: '…' } explaining why this agent needs it`, 'GT_DANGEROUS_ACCESS');
-    }
-  }
-  if (ack && ack.reason.trim().length < MIN_REASON_LENGTH) {
-    report(`${field}.dangerous.reason`, `"${ack.reason}" is shorter than ${MIN_REASON_LENGTH} characters; write why this agent needs the access`, 'GT_DANGEROUS_ACCESS');
-  }
-  if (ack && dangers.length === 0) {
-    report(`${field}.dangerous`, `the rule grants nothing in the dangerous set, so the escape hatch is not needed; remove dangerous`);
-  }
-}
-
-function checkKubernetes(rule: KubernetesAccess, field: string, tier: Tier, rules: TierRules, report: Report) {
+function checkKubernetes(def: AgentDefinition, rule: KubernetesAccess, field: string, tier: Tier, rules: TierRules, report: Report) {
   const verbs = rule.verbs ?? rules.defaultKubernetesVerbs;
   for (const [key, values] of [['apiGroups', rule.apiGroups], ['resources', rule.resources], ['verbs', verbs], ['resourceNames', rule.resourceNames ?? []]] as const) {
     for (const v of values) {
@@ -140,23 +123,7 @@ function checkKubernetes(rule: KubernetesAccess, field: string, tier: Tier, rule
     report(`${field}.namespaces`, `is missing; list the namespaces the rule applies in, or set clusterScoped: true for cluster-scoped reads`);
   }
   for (const ns of rule.namespaces ?? []) if (!isDnsLabel(ns)) report(`${field}.namespaces`, `"${ns}" is not a DNS-1123 label; use the namespace's exact name`);
-  checkAck(rule.dangerous, kubernetesDangers({ ...rule, verbs }), field, report);
-}
-
-/**
- * The agent's own namespace holds the objects that steer it: the approvals ConfigMap operators
- * write and its phase ConfigMap. No rule may let the agent write them, hatch or not.
- */
-function checkOwnObjects(def: AgentDefinition, rule: KubernetesAccess, tier: Tier, field: string, report: Report) {
-  const writes = kubernetesVerbs(rule, tier).some((v) => !(READ_VERBS as readonly string[]).includes(v));
-  if (!writes || !rule.apiGroups.includes('') || !rule.resources.includes('configmaps')) return;
-  if (!(rule.namespaces ?? []).includes(def.namespace)) return;
-  const names = objectNames(def.name);
-  const own: string[] = [names.approvals, names.phaseConfig];
-  const hits = rule.resourceNames ? rule.resourceNames.filter((n) => own.includes(n)) : own;
-  if (hits.length > 0) {
-    report(`${field}.resourceNames`, `lets the agent write ConfigMap ${hits.map((h) => `"${h}"`).join(' and ')} in its own namespace "${def.namespace}", where operators grant approvals and set its phase; an agent may never write them; list other resourceNames`, 'GT_DANGEROUS_ACCESS');
-  }
+  checkAck(rule.dangerous, kubernetesDangers({ ...rule, verbs }, def.workloadKinds), field, report);
 }
 
 function isCidr(value: string): boolean {
@@ -190,6 +157,15 @@ const VAULT_PATH = /^[A-Za-z0-9_\-.+/*]+$/;
 const VAULT_FORBIDDEN_WRITES = ['sys/', 'auth/', 'identity/'];
 const KV_V2_PREFIXES = new Set(['data', 'metadata', 'delete', 'undelete', 'destroy']);
 
+/** A read of a whole mount (`secret/data/*`, `secret/*`): the Vault twin of listing every Secret. */
+function readsWholeMount(path: string): boolean {
+  const segments = path.split('/');
+  const glob = segments.findIndex((seg) => seg.includes('*') || seg === '+');
+  if (glob === -1) return false;
+  const literal = glob - (KV_V2_PREFIXES.has(segments[1] ?? '') ? 1 : 0);
+  return literal < 2;
+}
+
 function checkVault(rule: VaultAccess, field: string, tier: Tier, rules: TierRules, report: Report) {
   const p = rule.path;
   const f = `${field}.path`;
@@ -218,6 +194,9 @@ function checkVault(rule: VaultAccess, field: string, tier: Tier, rules: TierRul
     const literal = glob - (KV_V2_PREFIXES.has(segments[1] ?? '') ? 1 : 0);
     if (rules.writes === 'namespaced' && glob !== -1 && literal < 2) report(f, `"${p}" writes under a whole mount; keep at least two literal segments before a glob besides KV's data/ or metadata/, e.g. "secret/data/shop/*"`, 'GT_VAULT_PATH');
   }
+  const reads = rule.capabilities.some((cap) => cap === 'read' || cap === 'list');
+  const dangers = reads && readsWholeMount(p) ? [{ id: 'vault-mount-read', why: `"${p}" reads every secret of the mount, the Vault twin of listing every Secret` }] : [];
+  checkAck(rule.dangerous, dangers, field, report);
 }
 
 function checkAws(rule: AwsAccess, field: string, tier: Tier, rules: TierRules, report: Report) {
@@ -249,6 +228,26 @@ function checkAws(rule: AwsAccess, field: string, tier: Tier, rules: TierRules, 
     }
   }
   const writes = expanded.some((i) => i.accessLevels.some((l) => l !== 'Read' && l !== 'List'));
+  checkConditions(rule, `${field}.conditions`, report);
+  const dangers = [...awsDangers(expanded.map((i) => i.action))];
+  const wide = rule.resources.filter((arn) => arn === '*' || (/[*?]/.test(arn) && !boundedArnPattern(arn)));
+  for (const info of expanded) {
+    const change = codeChange(info.action);
+    if (change && rules.writes !== 'none' && !(change.pins && pinned(rule.conditions, change.pins))) {
+      const pins = change.pins ? `conditions on ${change.pins.join(' and ')}` : 'no condition key pins it';
+      dangers.push({ id: 'aws-runs-code', why: `"${info.action}" ${change.reach}; ${pins}${change.pins ? ' would pin it' : ''}` });
+    }
+    const read = secretBearingRead(info.action);
+    if (read && info.accessLevels.every((l) => l === 'Read' || l === 'List') && wide.length > 0) {
+      dangers.push({ id: 'aws-secret-bearing-read', why: `"${info.action}" ${read.why}, and ${wide.map((w) => `"${w}"`).join(', ')} reaches every resource of the service, region or account; name the resources (e.g. the log groups)` });
+    }
+    if (tier === 'remediate' && info.accessLevels.some((l) => l !== 'Read' && l !== 'List') && !supportsResourceTag(info.action) && !rule.dangerous) {
+      report(`${field}.actions`, `"${info.action}" acts on resources that cannot carry the approval tag (aws:ResourceTag is not a condition key of its resource), so an operator cannot approve one write at a time in phase 3; use an action on a taggable resource, move it to autonomous, or add dangerous: { reason } to allow it in phase 3 without a per-write approval`, 'GT_IAM_ACTION');
+    }
+  }
+  if (tier === 'remediate' && rule.dangerous && writes && expanded.some((i) => !supportsResourceTag(i.action))) {
+    dangers.push({ id: 'aws-write-without-approval', why: 'is allowed in phase 3 without a per-write operator approval, since its resource cannot carry the approval tag' });
+  }
   for (const arn of rule.resources) {
     const f = `${field}.resources`;
     if (/\$\{|%\{|["\\\s]/.test(arn)) {
@@ -263,7 +262,23 @@ function checkAws(rule: AwsAccess, field: string, tier: Tier, rules: TierRules, 
     else if (writes && rules.writes === 'named' && /[*?]/.test(arn)) report(f, `"${arn}" is a pattern, but remediate writes must name exact ARNs`);
     else if (writes && /[*?]/.test(arn) && !boundedArnPattern(arn)) report(f, `"${arn}" is a pattern that reaches every resource of the service, region or account; keep partition, service, region and account literal and start the resource with a literal name, e.g. "arn:aws:ecs:eu-west-1:111122223333:service/shop/*"`);
   }
-  checkAck(rule.dangerous, awsDangers(expanded.map((i) => i.action)), field, report);
+  checkAck(rule.dangerous, [...new Map(dangers.map((d) => [`${d.id}\u0000${d.why}`, d])).values()], field, report);
+}
+
+/** IAM condition operators (with the IfExists suffix and the ForAllValues/ForAnyValue prefixes). */
+const CONDITION_OPERATOR = /^(ForAllValues:|ForAnyValue:)?(StringEquals|StringNotEquals|StringEqualsIgnoreCase|StringNotEqualsIgnoreCase|StringLike|StringNotLike|NumericEquals|NumericNotEquals|NumericLessThan|NumericLessThanEquals|NumericGreaterThan|NumericGreaterThanEquals|DateEquals|DateNotEquals|DateLessThan|DateLessThanEquals|DateGreaterThan|DateGreaterThanEquals|Bool|BinaryEquals|IpAddress|NotIpAddress|ArnEquals|ArnLike|ArnNotEquals|ArnNotLike)(IfExists)?$|^Null$/;
+const CONDITION_KEY = /^[a-zA-Z0-9-]+:[A-Za-z0-9_.:/${}-]+$/;
+
+function checkConditions(rule: AwsAccess, field: string, report: Report): void {
+  for (const [op, byKey] of Object.entries(rule.conditions ?? {})) {
+    if (!CONDITION_OPERATOR.test(op)) report(`${field}.${op}`, `"${op}" is not an IAM condition operator; use e.g. StringEquals, ArnLike or their IfExists forms`, 'GT_IAM_ACTION');
+    for (const [key, value] of Object.entries(byKey)) {
+      if (!CONDITION_KEY.test(key) || /\$\{/.test(key)) report(`${field}.${op}.${key}`, `"${key}" is not a condition key; write service:key, e.g. ecs:task-definition`, 'GT_IAM_ACTION');
+      for (const v of typeof value === 'string' ? [value] : value) {
+        if (/\$\{|%\{|["\\]/.test(v)) report(`${field}.${op}.${key}`, `${JSON.stringify(v)} holds a quote, backslash, "\${" or "%{"; condition values are literals, remove them`, 'GT_IAM_ACTION');
+      }
+    }
+  }
 }
 
 /** An ARN pattern whose partition, service, region and account are literal and whose resource starts literally. */

@@ -3,78 +3,74 @@ import type {
   KubeValidatingAdmissionPolicyProps,
   MatchResources,
   ValidatingAdmissionPolicySpec,
+  ValidatingAdmissionPolicyBindingSpec,
 } from 'cdk8s-plus-33/lib/imports/k8s';
-import { objectNames } from '../definition/names';
-import { serviceAccountUsername, type ResolvedDefinition } from '../definition/types';
-import { phaseLabel, PHASES, type Phase } from '../phase/table';
+import { LABELS, objectNames } from '../definition/names';
+import { serviceAccountUsername } from '../definition/types';
+import { PHASES, phaseLabel, type Phase } from '../phase/table';
+import { approvalPredicate, approvalKeyExpression, writeName, writeText, type WritesPolicyInput } from './admission-writes';
+import { celList, celString, hasLabels } from './cel';
 import { objectMeta } from './metadata';
 
-/** The ValidatingAdmissionPolicy and its binding that gate the agent's writes. */
-export interface AdmissionAccess {
+/**
+ * The ValidatingAdmissionPolicies of an agent, one input each. Every policy carries its input as
+ * JSON in the annotation `graduated-trust.dev/admission`; the analysis renders the spec again from
+ * it and trusts the annotation only when the spec is exactly that rendering, so a hand-edited
+ * policy is never mistaken for one this library made.
+ *
+ * - writes (`<agent>.graduated-trust.dev`): every write and CONNECT by the agent's ServiceAccount.
+ *   Phases 1–2 deny them all; phase 3 admits a declared action that also carries a single-use
+ *   operator approval; phase 4 admits a declared action.
+ * - approvals (`<agent>-approvals.graduated-trust.dev`): only approvers write the approvals
+ *   ConfigMap, never the agent, each new entry names its writer, and only while the phase needs
+ *   approvals.
+ * - fence (`<agent>-fence.graduated-trust.dev`): a pod running as the agent's ServiceAccount carries
+ *   the agent's pod labels (which its NetworkPolicy selects) and no host network, whoever creates it.
+ */
+
+/** One policy and its binding. */
+export interface AdmissionObject {
   readonly policy: KubeValidatingAdmissionPolicyProps;
   readonly binding: KubeValidatingAdmissionPolicyBindingProps;
 }
 
-/** Operations the policy intercepts: every write, and CONNECT (exec, attach, port-forward, proxy). */
+/** The agent's admission policies. */
+export interface AdmissionAccess {
+  readonly writes: AdmissionObject;
+  readonly approvals: AdmissionObject;
+  readonly fence: AdmissionObject;
+}
+
+/** Who may write the approvals ConfigMap: members of these groups, or these users. */
+export interface Approvers {
+  /** @default none */
+  readonly groups?: readonly string[];
+  /** @default none */
+  readonly users?: readonly string[];
+}
+
+/** Input of the approvals guard. */
+export interface ApprovalsPolicyInput {
+  readonly agent: { readonly name: string; readonly namespace: string };
+  readonly phase: Phase;
+  readonly approvers: { readonly groups: readonly string[]; readonly users: readonly string[] };
+}
+
+/** Input of the fence. */
+export interface FencePolicyInput {
+  readonly agent: { readonly name: string; readonly namespace: string };
+  readonly phase: Phase;
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+/** The input of each policy, as its annotation holds it. */
+export type AdmissionInput =
+  | { readonly policy: 'writes'; readonly input: WritesPolicyInput }
+  | { readonly policy: 'approvals'; readonly input: ApprovalsPolicyInput }
+  | { readonly policy: 'fence'; readonly input: FencePolicyInput };
+
+/** Operations the writes policy intercepts: every write, and CONNECT (exec, attach, port-forward, proxy). */
 export const WRITE_OPERATIONS = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'] as const;
-
-/**
- * The admission request fields the approval check reads. Never `object`: it is null on DELETE
- * (and CONNECT), so a check on it would fail closed on every delete.
- */
-export interface AdmissionRequestFields {
-  /** `CREATE`, `UPDATE` (also for patch), `DELETE` or `CONNECT`. */
-  readonly operation: string;
-  /** Absent (omitted) for cluster-scoped requests. */
-  readonly namespace?: string;
-  /** Plural resource, e.g. `deployments`. */
-  readonly resource: string;
-  /** e.g. `scale`; absent for the main resource. */
-  readonly subResource?: string;
-  /** Absent for a create with generateName and for deletecollection. */
-  readonly name?: string;
-}
-
-/**
- * The approval key of a request: `<namespace>.<resource>[.<subresource>].<name>`, e.g.
- * `shop.deployments.checkout` or `shop.deployments.scale.checkout`. Absent fields count as empty,
- * as in APPROVAL_KEY_CEL, so a nameless request never matches an operator's key.
- */
-export function approvalKey(req: AdmissionRequestFields): string {
-  return [req.namespace ?? '', req.resource, ...(req.subResource ? [req.subResource] : []), req.name ?? ''].join('.');
-}
-
-/**
- * Whether the approvals ConfigMap's `data` admits the request: its approval key is present and
- * its space-separated value lists the operation. The TypeScript twin of APPROVED_CEL.
- */
-export function isApproved(approvals: Readonly<Record<string, string>> | undefined, req: AdmissionRequestFields): boolean {
-  const value = approvals?.[approvalKey(req)];
-  return value !== undefined && value.split(' ').includes(req.operation);
-}
-
-/**
- * approvalKey in CEL. `namespace`, `subResource` and `name` are omitempty in AdmissionRequest:
- * when empty they are absent and reading them is a "no such key" error, hence the has() guards.
- */
-export const APPROVAL_KEY_CEL =
-  "(has(request.namespace) ? request.namespace : '') + '.' + request.resource.resource" +
-  " + (has(request.subResource) ? '.' + request.subResource : '')" +
-  " + '.' + (has(request.name) ? request.name : '')";
-
-/**
- * isApproved in CEL. `params` is the approvals ConfigMap; with `parameterNotFoundAction: Deny`
- * a missing ConfigMap denies before this runs, the null check keeps the expression total anyway.
- * A ConfigMap without `data` has no such field, hence has(); `in` tests the key before it is read.
- */
-export const APPROVED_CEL =
-  "params != null && has(params.data) && variables.approvalKey in params.data" +
-  " && request.operation in params.data[variables.approvalKey].split(' ')";
-
-/** A CEL string literal. */
-function celString(text: string): string {
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
 
 /**
  * Every write and CONNECT on every group, resource and subresource, in every namespace and at
@@ -94,67 +90,164 @@ function everyWrite(): MatchResources {
   };
 }
 
-/** The match condition that limits the policy to requests made as the agent's ServiceAccount. */
-function agentCondition(def: ResolvedDefinition): { name: string; expression: string } {
-  return { name: 'agent-service-account', expression: `request.userInfo.username == ${celString(serviceAccountUsername(def))}` };
+/** Requests made as the agent's ServiceAccount. */
+function agentCondition(agent: WritesPolicyInput['agent']): { name: string; expression: string } {
+  return { name: 'agent-service-account', expression: `request.userInfo.username == ${celString(serviceAccountUsername(agent))}` };
 }
 
-function denySpec(def: ResolvedDefinition, phase: Phase): ValidatingAdmissionPolicySpec {
+/** ConfigMaps or Pods in the agent's namespace, for the given operations. */
+function inNamespace(namespace: string, resource: 'configmaps' | 'pods', operations: readonly string[], names?: readonly string[]): MatchResources {
   return {
-    failurePolicy: 'Fail',
-    matchConstraints: everyWrite(),
-    matchConditions: [agentCondition(def)],
-    validations: [{
-      expression: 'false',
-      reason: 'Forbidden',
-      message: `${def.name} is in ${phaseLabel(phase)}: it never writes to the cluster; promote it to a phase that allows writes with trust-gate`,
-    }],
+    resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], resources: [resource], operations: [...operations], scope: 'Namespaced', ...(names ? { resourceNames: [...names] } : {}) }],
+    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+    objectSelector: {},
   };
 }
 
-function approvalSpec(def: ResolvedDefinition, phase: Phase): ValidatingAdmissionPolicySpec {
-  const where = `ConfigMap ${def.namespace}/${objectNames(def.name).approvals}`;
-  const prefix = `${def.name} is in ${phaseLabel(phase)}: `;
+function writesSpec(input: WritesPolicyInput): ValidatingAdmissionPolicySpec {
+  const { agent, phase } = input;
+  const prefix = `${agent.name} is in ${phaseLabel(phase)}: `;
+  const mode = PHASES[phase].writeAdmission;
+  const base = { failurePolicy: 'Fail', matchConstraints: everyWrite(), matchConditions: [agentCondition(agent)] };
+  if (mode === 'deny') {
+    return {
+      ...base,
+      validations: [{ expression: 'false', reason: 'Forbidden', message: `${prefix}it never writes to the cluster; promote it to a phase that allows writes with trust-gate` }],
+    };
+  }
+  const declared = input.writes.length > 0 ? input.writes.map(writeText).join('; ') : 'none';
+  const request = `request.operation + ' ' + request.resource.resource + (has(request.subResource) ? '/' + request.subResource : '') + (has(request.name) ? ' ' + request.name : '') + (has(request.namespace) ? ' in ' + request.namespace : '')`;
+  const validations: NonNullable<ValidatingAdmissionPolicySpec['validations']> = [{
+    expression: "variables.action != ''",
+    reason: 'Forbidden',
+    message: `${prefix}a write must be one of its declared actions (${declared}) and change nothing else`,
+    messageExpression: `${celString(prefix)} + ${request} + ${celString(` is not one of its declared actions (${declared}), or changes more than the action allows`)}`,
+  }];
+  const variables = [{ name: 'action', expression: writeName(input.writes) }];
+  if (mode === 'approval') {
+    const where = `ConfigMap ${agent.namespace}/${objectNames(agent.name).approvals}`;
+    variables.push({ name: 'approvalKey', expression: approvalKeyExpression(input.epoch) });
+    validations.push({
+      expression: approvalPredicate(),
+      reason: 'Forbidden',
+      message: `${prefix}every write needs a single-use operator approval in ${where}`,
+      messageExpression: `${celString(prefix)} + ${request} + ' needs an operator approval: an approver sets key ' + variables.approvalKey + ' to their username in ' + ${celString(where)} + ' (trust-gate approve prints the command)'`,
+    });
+  }
+  return { ...base, paramKind: { apiVersion: 'v1', kind: 'ConfigMap' }, variables, validations };
+}
+
+function approvalsSpec(input: ApprovalsPolicyInput): ValidatingAdmissionPolicySpec {
+  const { agent, approvers } = input;
+  const names = objectNames(agent.name);
+  const who = [
+    ...approvers.groups.length > 0 ? [`request.userInfo.groups.exists(g, g in ${celList(approvers.groups)})`] : [],
+    ...approvers.users.length > 0 ? [`request.userInfo.username in ${celList(approvers.users)}`] : [],
+  ];
+  const changed = "object.data.filter(k, oldObject == null || !has(oldObject.data) || !(k in oldObject.data) || oldObject.data[k] != object.data[k])";
+  const listedApprovers = [...approvers.groups.map((g) => `group ${g}`), ...approvers.users.map((u) => `user ${u}`)].join(', ') || 'nobody (no approvers are declared)';
   return {
     failurePolicy: 'Fail',
     paramKind: { apiVersion: 'v1', kind: 'ConfigMap' },
-    matchConstraints: everyWrite(),
-    matchConditions: [agentCondition(def)],
-    variables: [{ name: 'approvalKey', expression: APPROVAL_KEY_CEL }],
-    validations: [{
-      expression: APPROVED_CEL,
-      reason: 'Forbidden',
-      message: `${prefix}every write needs an operator approval in ${where} (key <namespace>.<resource>[.<subresource>].<name>, value the operations, e.g. UPDATE)`,
-      messageExpression:
-        `${celString(prefix)} + request.operation + ' ' + variables.approvalKey + ' is not approved; an operator approves it by setting key ' ` +
-        `+ variables.approvalKey + ' to ' + request.operation + ${celString(` in ${where}`)}`,
-    }],
+    matchConstraints: inNamespace(agent.namespace, 'configmaps', ['CREATE', 'UPDATE'], [names.approvals]),
+    validations: [
+      {
+        expression: `request.userInfo.username != ${celString(serviceAccountUsername(agent))}`,
+        reason: 'Forbidden',
+        message: `${agent.name} can never write its own approvals`,
+      },
+      {
+        expression: who.length > 0 ? who.join(' || ') : 'false',
+        reason: 'Forbidden',
+        message: `only approvers of ${agent.name} (${listedApprovers}) write ConfigMap ${agent.namespace}/${names.approvals}`,
+      },
+      {
+        expression: `!has(object.data) || ${changed}.all(k, object.data[k] == request.userInfo.username)`,
+        reason: 'Forbidden',
+        message: `each approval's value is the username of the approver who writes it`,
+        messageExpression: `'each approval\\'s value is the username of the approver who writes it: set it to ' + request.userInfo.username`,
+      },
+      {
+        expression: `!has(object.data) || size(${changed}) == 0 || (params != null && has(params.data) && 'approvalsRequired' in params.data && params.data.approvalsRequired == 'true')`,
+        reason: 'Forbidden',
+        message: `${agent.name} is not in a phase whose writes need approvals (its phase ConfigMap ${agent.namespace}/${names.phaseConfig} says so); approvals would admit nothing`,
+      },
+    ],
   };
 }
 
-/**
- * The admission policy the phase table's `writeAdmission` asks for: `deny` rejects every write by
- * the agent, `approval` admits a write only when the operator-owned approvals ConfigMap names it,
- * `none` renders nothing (RBAC alone bounds the agent).
- */
-export function renderAdmission(def: ResolvedDefinition, phase: Phase): AdmissionAccess | undefined {
-  const name = objectNames(def.name).admissionPolicy;
-  const mode = PHASES[phase].writeAdmission;
-  if (mode === 'none') return undefined;
+function fenceSpec(input: FencePolicyInput): ValidatingAdmissionPolicySpec {
+  const { agent, podLabels } = input;
+  const labels = Object.entries(podLabels).map(([k, v]) => `${k}=${v}`).join(',');
   return {
-    policy: {
-      metadata: objectMeta(def.name, phase, name),
-      spec: mode === 'deny' ? denySpec(def, phase) : approvalSpec(def, phase),
-    },
-    binding: {
-      metadata: objectMeta(def.name, phase, name),
-      spec: {
-        policyName: name,
-        validationActions: ['Deny'],
-        ...(mode === 'approval'
-          ? { paramRef: { name: objectNames(def.name).approvals, namespace: def.namespace, parameterNotFoundAction: 'Deny' } }
-          : {}),
+    failurePolicy: 'Fail',
+    matchConstraints: inNamespace(agent.namespace, 'pods', ['CREATE', 'UPDATE']),
+    matchConditions: [{ name: 'agent-service-account', expression: `has(object.spec.serviceAccountName) && object.spec.serviceAccountName == ${celString(agent.name)}` }],
+    validations: [
+      {
+        expression: hasLabels('object', podLabels),
+        reason: 'Forbidden',
+        message: `pods running as ServiceAccount ${agent.namespace}/${agent.name} must carry the labels ${labels}, which its NetworkPolicy selects`,
       },
-    },
+      {
+        expression: '!has(object.spec.hostNetwork) || !object.spec.hostNetwork',
+        reason: 'Forbidden',
+        message: `pods running as ServiceAccount ${agent.namespace}/${agent.name} may not use the host network, which its NetworkPolicy does not cover`,
+      },
+    ],
+  };
+}
+
+/** The spec of a policy from its input. Pure: the analysis calls it to check a policy it reads. */
+export function admissionSpec(input: AdmissionInput): ValidatingAdmissionPolicySpec {
+  switch (input.policy) {
+    case 'writes': return writesSpec(input.input);
+    case 'approvals': return approvalsSpec(input.input);
+    case 'fence': return fenceSpec(input.input);
+  }
+}
+
+/** The binding spec of a policy from its input. */
+export function admissionBindingSpec(input: AdmissionInput, policyName: string): ValidatingAdmissionPolicyBindingSpec {
+  const names = objectNames(input.input.agent.name);
+  const namespace = input.input.agent.namespace;
+  const base = { policyName, validationActions: ['Deny'] };
+  if (input.policy === 'writes') {
+    return PHASES[input.input.phase].writeAdmission === 'approval'
+      ? { ...base, paramRef: { name: names.approvals, namespace, parameterNotFoundAction: 'Deny' } }
+      : PHASES[input.input.phase].writeAdmission === 'actions'
+        // The writes spec reads no params in phase 4; the paramKind stays so the spec's shape is the same as in phase 3.
+        ? { ...base, paramRef: { name: names.phaseConfig, namespace, parameterNotFoundAction: 'Deny' } }
+        : base;
+  }
+  // The phase ConfigMap says whether approvals are needed; as a parameter it also keeps a
+  // ConfigMap-parameter binding in place in every phase (kubernetes#130887).
+  if (input.policy === 'approvals') return { ...base, paramRef: { name: names.phaseConfig, namespace, parameterNotFoundAction: 'Deny' } };
+  return base;
+}
+
+/** The names of the agent's policies. */
+export function admissionPolicyName(agent: string, policy: AdmissionInput['policy']): string {
+  const names = objectNames(agent);
+  return policy === 'writes' ? names.admissionPolicy : policy === 'approvals' ? names.approvalsPolicy : names.fencePolicy;
+}
+
+function rendered(input: AdmissionInput): AdmissionObject {
+  const { agent, phase } = input.input;
+  const name = admissionPolicyName(agent.name, input.policy);
+  const annotation = { [LABELS.admission]: JSON.stringify(input) };
+  return {
+    policy: { metadata: objectMeta(agent.name, phase, name, undefined, annotation), spec: admissionSpec(input) },
+    binding: { metadata: objectMeta(agent.name, phase, name), spec: admissionBindingSpec(input, name) },
+  };
+}
+
+/** The agent's admission policies and bindings for a phase. */
+export function renderAdmissionObjects(writes: WritesPolicyInput, approvers: ApprovalsPolicyInput['approvers'], podLabels: Readonly<Record<string, string>>): AdmissionAccess {
+  const { agent, phase } = writes;
+  return {
+    writes: rendered({ policy: 'writes', input: writes }),
+    approvals: rendered({ policy: 'approvals', input: { agent, phase, approvers } }),
+    fence: rendered({ policy: 'fence', input: { agent, phase, podLabels } }),
   };
 }

@@ -15,10 +15,10 @@ import { LABELS, objectNames } from '../definition/names';
 import type { AgentDefinition, ResolvedDefinition } from '../definition/types';
 import { resolveDefinition } from '../definition/validate';
 import type { Phase } from '../phase/table';
-import { phaseFromSource, type PhaseSource } from '../state/phase-source';
+import { phaseEntryFromSource, type PhaseSource } from '../state/phase-source';
 import type { Suppression } from '../analysis/guard/types';
 import { guardApp } from './guard';
-import { renderAccess, type RenderedAccess, type RenderOptions } from './render';
+import { checkRenderOptions, renderAccess, type RenderedAccess, type RenderOptions } from './render';
 
 /** Props of TrustPhasedAgent: one agent definition and where its phase comes from (exactly one of `phase`, `stateFile`). */
 export interface TrustPhasedAgentProps extends RenderOptions, PhaseSource {
@@ -30,6 +30,12 @@ export interface TrustPhasedAgentProps extends RenderOptions, PhaseSource {
    * @default none
    */
   readonly suppressions?: readonly Suppression[];
+}
+
+/** The render options among the props (what the guard renders the ceiling with). */
+function renderOptions(props: TrustPhasedAgentProps): RenderOptions {
+  const { networkPolicy, dns, clusterDomain, approvers } = props;
+  return { ...(networkPolicy ? { networkPolicy } : {}), ...(dns ? { dns } : {}), ...(clusterDomain ? { clusterDomain } : {}), ...(approvers ? { approvers } : {}) };
 }
 
 /** Cluster-scoped objects take no namespace, even inside a Chart that sets one. */
@@ -46,7 +52,8 @@ function clusterScoped<T extends ApiObject>(obj: T): T {
  *
  * Construct tree (IDs are stable; object names never contain the phase):
  * `ServiceAccount`, `PhaseConfig`, `<namespace>/Role`, `<namespace>/RoleBinding`, `ClusterRole`,
- * `ClusterRoleBinding`, `NetworkPolicy`, `AdmissionPolicy`, `AdmissionPolicyBinding`.
+ * `ClusterRoleBinding`, `NetworkPolicy`, `AdmissionPolicy`, `AdmissionPolicyBinding`,
+ * `ApprovalsPolicy`, `ApprovalsPolicyBinding`, `FencePolicy`, `FencePolicyBinding`.
  *
  * @example
  * const app = new App();
@@ -60,6 +67,8 @@ function clusterScoped<T extends ApiObject>(obj: T): T {
 export class TrustPhasedAgent extends Construct {
   /** The phase synthesized. */
   readonly phase: Phase;
+  /** When the agent entered the phase (the approval epoch), ISO-8601. */
+  readonly since: string;
   /** Name of the agent's ServiceAccount (in `definition.namespace`). */
   readonly serviceAccountName: string;
   /** The definition with defaults applied. */
@@ -71,14 +80,17 @@ export class TrustPhasedAgent extends Construct {
     super(scope, id);
     const where = this.node.path;
     this.definition = resolveDefinition(props.definition, where);
-    this.phase = phaseFromSource(props, this.definition.name, where);
+    const entry = phaseEntryFromSource(props, this.definition.name, where);
+    this.phase = entry.phase;
+    this.since = entry.since;
     this.serviceAccountName = objectNames(this.definition.name).serviceAccount;
-    this.access = renderAccess(this.definition, this.phase, props, where);
+    checkRenderOptions(this.definition, props, where);
+    this.access = renderAccess(this.definition, this.phase, props, where, this.since);
     const suppressions = props.suppressions ?? [];
     const sa = this.instantiate(this.access);
     // Suppressed guard warnings are part of the reviewed output: an annotation on the ServiceAccount.
     if (suppressions.length > 0) sa.metadata.addAnnotation(LABELS.guardSuppressions, suppressions.map((s) => `${s.ruleId}: ${s.reason}`).join('\n'));
-    guardApp(this, { definition: this.definition, phase: this.phase, suppressions, ...(props.dns ? { dns: props.dns } : {}) });
+    guardApp(this, { definition: this.definition, phase: this.phase, since: this.since, kubernetes: renderOptions(props), suppressions });
   }
 
   /** Creates the L1 objects; returns the ServiceAccount. */
@@ -97,9 +109,9 @@ export class TrustPhasedAgent extends Construct {
     const policy = access.networkPolicy;
     if (policy.flavour === 'cilium') new ApiObject(this, 'NetworkPolicy', policy.manifest);
     else new KubeNetworkPolicy(this, 'NetworkPolicy', policy.props);
-    if (access.admission) {
-      clusterScoped(new KubeValidatingAdmissionPolicy(this, 'AdmissionPolicy', access.admission.policy));
-      clusterScoped(new KubeValidatingAdmissionPolicyBinding(this, 'AdmissionPolicyBinding', access.admission.binding));
+    for (const [id, object] of [['AdmissionPolicy', access.admission.writes], ['ApprovalsPolicy', access.admission.approvals], ['FencePolicy', access.admission.fence]] as const) {
+      clusterScoped(new KubeValidatingAdmissionPolicy(this, id, object.policy));
+      clusterScoped(new KubeValidatingAdmissionPolicyBinding(this, `${id}Binding`, object.binding));
     }
     return sa;
   }

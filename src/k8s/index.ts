@@ -15,14 +15,22 @@ export {
   type NetworkPolicyFlavour,
 } from './network';
 export {
-  APPROVAL_KEY_CEL,
-  APPROVED_CEL,
   WRITE_OPERATIONS,
-  approvalKey,
-  isApproved,
+  admissionSpec,
+  admissionBindingSpec,
+  admissionPolicyName,
+  renderAdmissionObjects,
   type AdmissionAccess,
-  type AdmissionRequestFields,
+  type AdmissionInput,
+  type AdmissionObject,
+  type Approvers,
+  type ApprovalsPolicyInput,
+  type FencePolicyInput,
 } from './admission';
-export { activeKubernetesRules, type ActiveKubernetesRule, type ClusterAccess, type NamespaceAccess } from './rbac';
+export { writeName, writeNameOf, writePredicate, writeText, approvalKeyExpression, type WritesPolicyInput } from './admission-writes';
+export { declaredWrites, writePlace, type DeclaredWrite, type DeclaredAction, type DeclaredRawWrite } from './writes';
+export { equalExcept, celString, celList } from './cel';
+export { allowedDnsNames, clusterDomainPatterns, type DnsNames } from './network';
+export { activeKubernetesRules, activeRbacRules, type ActiveKubernetesRule, type RbacRule, type ClusterAccess, type NamespaceAccess } from './rbac';
 export { phaseConfigData } from './phase-config';
 export { MANAGED_BY, type RenderedMeta } from './metadata';

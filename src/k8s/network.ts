@@ -54,7 +54,7 @@ export interface CiliumEgressRule {
   readonly toFQDNs?: ReadonlyArray<{ readonly matchName: string }>;
   readonly toPorts: ReadonlyArray<{
     readonly ports: ReadonlyArray<{ readonly port: string; readonly protocol: 'TCP' | 'UDP' }>;
-    readonly rules?: { readonly dns: ReadonlyArray<{ readonly matchPattern: string }> };
+    readonly rules?: { readonly dns: ReadonlyArray<{ readonly matchName: string } | { readonly matchPattern: string }> };
   }>;
 }
 
@@ -152,14 +152,45 @@ function ciliumRule({ to, ports }: EgressRule): CiliumEgressRule {
   return { toEndpoints: [ciliumEndpoint(to.namespace, to.podLabels)], toPorts };
 }
 
+/** The DNS names a Cilium DNS rule lets through. */
+export interface DnsNames {
+  readonly matchName: readonly string[];
+  readonly matchPattern: readonly string[];
+}
+
+/**
+ * Names under the cluster domain: in-cluster services (`svc.ns.svc.cluster.local`), pods and the
+ * search-path expansions the resolver tries first. In Cilium's matchPattern `*` matches within one
+ * label only, so each depth below the domain is a pattern of its own.
+ */
+export function clusterDomainPatterns(clusterDomain: string): string[] {
+  return ['*', '*.*', '*.*.*', '*.*.*.*'].map((p) => `${p}.${clusterDomain}`);
+}
+
+/**
+ * What the agent may look up in `phase`: the cluster domain and the fqdn destinations of the
+ * active tiers, nothing else. Cilium's DNS proxy refuses other names without forwarding them,
+ * so a shadow agent cannot send data out through lookups.
+ */
+export function allowedDnsNames(def: ResolvedDefinition, phase: Phase, clusterDomain: string): DnsNames {
+  const names = [...new Set(activeEgressRules(def, phase).flatMap(({ rule }) => ('fqdn' in rule.to ? [rule.to.fqdn] : [])))].sort();
+  // The resolver tries the search path (<ns>.svc.<domain>, svc.<domain>, <domain>) before the name itself; CoreDNS answers those inside the cluster.
+  const expansions = names.flatMap((n) => [`${n}.*.svc.${clusterDomain}`, `${n}.svc.${clusterDomain}`, `${n}.${clusterDomain}`]);
+  return { matchName: names, matchPattern: [...clusterDomainPatterns(clusterDomain), ...expansions] };
+}
+
 /**
  * DNS to the cluster DNS pods on UDP and TCP 53 through Cilium's DNS proxy: the `dns` rule makes
- * the proxy see the lookups, which is how toFQDNs learns the IPs of the names it allows.
+ * the proxy see the lookups (which is how toFQDNs learns the IPs of the names it allows) and
+ * refuse every name it does not list.
  */
-function ciliumDnsRule(dns: DnsEndpoint): CiliumEgressRule {
+function ciliumDnsRule(dns: DnsEndpoint, names: DnsNames): CiliumEgressRule {
   return {
     toEndpoints: [ciliumEndpoint(dns.namespace, dns.podLabels)],
-    toPorts: [{ ...ciliumPorts([{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }])[0]!, rules: { dns: [{ matchPattern: '*' }] } }],
+    toPorts: [{
+      ...ciliumPorts([{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }])[0]!,
+      rules: { dns: [...names.matchName.map((matchName) => ({ matchName })), ...names.matchPattern.map((matchPattern) => ({ matchPattern }))] },
+    }],
   };
 }
 
@@ -173,7 +204,7 @@ function ciliumDnsRule(dns: DnsEndpoint): CiliumEgressRule {
  * rule whose `fromEntities: []` selects no peer (an empty list selects nothing; an empty rule
  * `{}` would allow everything).
  */
-export function renderCiliumPolicy(def: ResolvedDefinition, phase: Phase, dns: DnsEndpoint): CiliumNetworkPolicyManifest {
+export function renderCiliumPolicy(def: ResolvedDefinition, phase: Phase, dns: DnsEndpoint, clusterDomain = 'cluster.local'): CiliumNetworkPolicyManifest {
   return {
     apiVersion: 'cilium.io/v2',
     kind: 'CiliumNetworkPolicy',
@@ -182,7 +213,7 @@ export function renderCiliumPolicy(def: ResolvedDefinition, phase: Phase, dns: D
       endpointSelector: { matchLabels: { ...def.podLabels } },
       enableDefaultDeny: { ingress: true, egress: true },
       ingress: [{ fromEntities: [] }],
-      egress: [ciliumDnsRule(dns), ...activeEgressRules(def, phase).map(({ rule }) => ciliumRule(rule))],
+      egress: [ciliumDnsRule(dns, allowedDnsNames(def, phase, clusterDomain)), ...activeEgressRules(def, phase).map(({ rule }) => ciliumRule(rule))],
     },
   };
 }

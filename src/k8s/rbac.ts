@@ -6,9 +6,10 @@ import type {
   PolicyRule,
   Subject,
 } from 'cdk8s-plus-33/lib/imports/k8s';
+import { actionKind, actionRule } from '../definition/actions';
 import { kubernetesDangers } from '../definition/dangerous';
 import { LABELS, objectNames } from '../definition/names';
-import { tierCapabilities, type KubernetesAccess, type ResolvedDefinition } from '../definition/types';
+import { tierCapabilities, type AgentDefinition, type DangerousAccessAcknowledgement, type KubernetesAccess, type ResolvedDefinition } from '../definition/types';
 import { kubernetesVerbs } from '../definition/validate';
 import { activeTiers, type Phase, type Tier } from '../phase/table';
 import { objectMeta } from './metadata';
@@ -37,18 +38,48 @@ export interface ClusterAccess {
 }
 
 /** Every Kubernetes rule of the tiers `phase` activates, in tier order. */
-export function activeKubernetesRules(def: ResolvedDefinition, phase: Phase): ActiveKubernetesRule[] {
+export function activeKubernetesRules(def: AgentDefinition, phase: Phase): ActiveKubernetesRule[] {
   return activeTiers(phase).flatMap((tier) =>
     (tierCapabilities(def, tier).kubernetes ?? []).map((rule, index) => ({ tier, index, rule })),
   );
 }
 
-/** The RBAC PolicyRule of one definition rule: its groups, resources and names, and the tier's verbs. */
-function policyRule({ rule, tier }: ActiveKubernetesRule): PolicyRule {
+/**
+ * One RBAC rule the phase renders: a raw rule of an active tier (its verbs after the tier
+ * default) or the narrowest rule of an action, with where it was declared.
+ */
+export interface RbacRule {
+  /** `observe.kubernetes[0]`, `remediate.kubernetesActions[1]`. */
+  readonly place: string;
+  readonly apiGroups: readonly string[];
+  readonly resources: readonly string[];
+  readonly verbs: readonly string[];
+  readonly resourceNames?: readonly string[];
+  readonly namespaces?: readonly string[];
+  readonly clusterScoped?: boolean;
+  readonly dangerous?: DangerousAccessAcknowledgement;
+}
+
+/** The RBAC rules of the tiers `phase` activates: raw rules, then actions, tier by tier. */
+export function activeRbacRules(def: AgentDefinition, phase: Phase): RbacRule[] {
+  return activeTiers(phase).flatMap((tier) => {
+    const caps = tierCapabilities(def, tier);
+    const raw = (caps.kubernetes ?? []).map((rule, index): RbacRule => ({ ...rule, place: `${tier}.kubernetes[${index}]`, verbs: kubernetesVerbs(rule, tier) }));
+    const actions = (caps.kubernetesActions ?? []).flatMap((action, index): RbacRule[] => {
+      const kind = actionKind(action, def);
+      if (!kind) return [];
+      return [{ ...actionRule(action, kind), place: `${tier}.kubernetesActions[${index}]`, ...(action.dangerous ? { dangerous: action.dangerous } : {}) }];
+    });
+    return [...raw, ...actions];
+  });
+}
+
+/** The RBAC PolicyRule of one rule: its groups, resources, verbs and names. */
+function policyRule(rule: RbacRule): PolicyRule {
   return {
     apiGroups: [...rule.apiGroups],
     resources: [...rule.resources],
-    verbs: [...kubernetesVerbs(rule, tier)],
+    verbs: [...rule.verbs],
     ...(rule.resourceNames ? { resourceNames: [...rule.resourceNames] } : {}),
   };
 }
@@ -62,11 +93,11 @@ function phaseConfigReadRule(def: ResolvedDefinition): PolicyRule {
  * The annotation value for rules granted through the `dangerous` escape hatch: one line per rule
  * naming where it is declared, what it grants and the written reason. Undefined when none.
  */
-function dangerousReasons(rules: readonly ActiveKubernetesRule[]): string | undefined {
-  const lines = rules.flatMap(({ rule, tier, index }) => {
+function dangerousReasons(def: AgentDefinition, rules: readonly RbacRule[]): string | undefined {
+  const lines = rules.flatMap((rule) => {
     if (!rule.dangerous) return [];
-    const ids = kubernetesDangers({ ...rule, verbs: kubernetesVerbs(rule, tier) }).map((d) => d.id);
-    return [`${tier}.kubernetes[${index}] (${ids.join(', ')}): ${rule.dangerous.reason}`];
+    const ids = kubernetesDangers(rule, def.workloadKinds).map((d) => d.id);
+    return [`${rule.place}${ids.length > 0 ? ` (${ids.join(', ')})` : ''}: ${rule.dangerous.reason}`];
   });
   return lines.length > 0 ? lines.join('\n') : undefined;
 }
@@ -75,14 +106,14 @@ function subjects(def: ResolvedDefinition): Subject[] {
   return [{ kind: 'ServiceAccount', name: objectNames(def.name).serviceAccount, namespace: def.namespace }];
 }
 
-function dangerAnnotation(rules: readonly ActiveKubernetesRule[]): { [key: string]: string } {
-  const reasons = dangerousReasons(rules);
+function dangerAnnotation(def: AgentDefinition, rules: readonly RbacRule[]): { [key: string]: string } {
+  const reasons = dangerousReasons(def, rules);
   return reasons ? { [LABELS.dangerousReason]: reasons } : {};
 }
 
 /** Namespaces that get a Role: the agent's own (for its phase ConfigMap) and every namespace an active rule names. */
 function roleNamespaces(def: ResolvedDefinition, phase: Phase): string[] {
-  const named = activeKubernetesRules(def, phase).flatMap(({ rule }) => rule.namespaces ?? []);
+  const named = activeRbacRules(def, phase).flatMap((rule) => rule.namespaces ?? []);
   return [...new Set([def.namespace, ...named])].sort();
 }
 
@@ -92,13 +123,13 @@ function roleNamespaces(def: ResolvedDefinition, phase: Phase): string[] {
  */
 export function renderRoles(def: ResolvedDefinition, phase: Phase): NamespaceAccess[] {
   const name = objectNames(def.name).role;
-  const active = activeKubernetesRules(def, phase).filter(({ rule }) => !rule.clusterScoped);
+  const active = activeRbacRules(def, phase).filter((rule) => !rule.clusterScoped);
   return roleNamespaces(def, phase).map((namespace) => {
-    const here = active.filter(({ rule }) => rule.namespaces?.includes(namespace));
+    const here = active.filter((rule) => rule.namespaces?.includes(namespace));
     const rules = [...(namespace === def.namespace ? [phaseConfigReadRule(def)] : []), ...here.map(policyRule)];
     return {
       namespace,
-      role: { metadata: objectMeta(def.name, phase, name, namespace, dangerAnnotation(here)), rules },
+      role: { metadata: objectMeta(def.name, phase, name, namespace, dangerAnnotation(def, here)), rules },
       binding: {
         metadata: objectMeta(def.name, phase, name, namespace),
         roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name },
@@ -111,10 +142,10 @@ export function renderRoles(def: ResolvedDefinition, phase: Phase): NamespaceAcc
 /** The ClusterRole + ClusterRoleBinding for the active tiers' cluster-scoped reads; undefined when there are none. */
 export function renderClusterRole(def: ResolvedDefinition, phase: Phase): ClusterAccess | undefined {
   const name = objectNames(def.name).role;
-  const cluster = activeKubernetesRules(def, phase).filter(({ rule }) => rule.clusterScoped);
+  const cluster = activeRbacRules(def, phase).filter((rule) => rule.clusterScoped);
   if (cluster.length === 0) return undefined;
   return {
-    role: { metadata: objectMeta(def.name, phase, name, undefined, dangerAnnotation(cluster)), rules: cluster.map(policyRule) },
+    role: { metadata: objectMeta(def.name, phase, name, undefined, dangerAnnotation(def, cluster)), rules: cluster.map(policyRule) },
     binding: {
       metadata: objectMeta(def.name, phase, name),
       roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name },

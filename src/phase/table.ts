@@ -84,11 +84,17 @@ export const TIERS = {
 } as const satisfies Record<Tier, TierRules>;
 
 /**
- * What admission does with writes by the agent's ServiceAccount:
- * `deny` rejects every write, `approval` admits a write only when an operator-created approval
- * names it, `none` leaves writes to RBAC alone.
+ * What a write by the agent needs, in every backend:
+ * - `deny`: no write is admitted (Kubernetes admission rejects every write; Vault and IAM grant
+ *   no write capability);
+ * - `approval`: a write must be one of the definition's declared actions *and* carry a
+ *   single-use operator approval the agent cannot give itself (a ConfigMap entry naming the
+ *   object's resourceVersion in Kubernetes, a token from an operator-only token role in Vault,
+ *   an operator-set resource tag in AWS);
+ * - `actions`: a write must be one of the declared actions (Kubernetes admission compares the
+ *   object with its previous version, so nothing else may change); no approval.
  */
-export type WriteAdmission = 'deny' | 'approval' | 'none';
+export type WriteAdmission = 'deny' | 'approval' | 'actions';
 
 /** A duration ceiling with its default. */
 export interface Bounded {
@@ -103,6 +109,7 @@ export interface PhaseRules {
   readonly summary: string;
   /** Tiers of the agent definition that are active in this phase. */
   readonly tiers: readonly Tier[];
+  /** What a write needs in every backend (see WriteAdmission). */
   readonly writeAdmission: WriteAdmission;
   /**
    * Confidence below which the agent must escalate to a human instead of acting;
@@ -148,7 +155,7 @@ export const PHASES = {
   },
   3: {
     name: 'Limited Remediation',
-    summary: 'scoped writes on named resources, each approved by an operator',
+    summary: 'scoped writes on named resources, each with one operator approval the agent cannot grant itself',
     tiers: ['observe', 'recommend', 'remediate'],
     writeAdmission: 'approval',
     escalationConfidence: undefined,
@@ -159,9 +166,9 @@ export const PHASES = {
   },
   4: {
     name: 'Autonomous',
-    summary: 'resolves incidents alone within a bounded scope; escalates below a confidence threshold',
+    summary: 'resolves incidents alone with its declared actions, still bounded; escalates below a confidence threshold',
     tiers: ['observe', 'recommend', 'remediate', 'autonomous'],
-    writeAdmission: 'none',
+    writeAdmission: 'actions',
     escalationConfidence: 0.8,
     promotionApprovals: 2,
     vaultTokenTtlSeconds: { default: 3600, ceiling: 7200 },

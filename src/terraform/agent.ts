@@ -3,7 +3,7 @@ import type { ResolvedDefinition } from '../definition/types';
 import { resolveDefinition } from '../definition/validate';
 import { TrustError } from '../errors';
 import type { Phase } from '../phase/table';
-import { phaseFromSource } from '../state/phase-source';
+import { phaseEntryFromSource } from '../state/phase-source';
 import { addAwsAccess, type AwsResources } from './aws';
 import { guardStack } from './guard';
 import type { TrustPhasedAgentProps } from './props';
@@ -25,9 +25,10 @@ function atPath<T>(path: string, build: () => T): T {
  * what it grants. Names are the same in every phase; the phase is a tag on the IAM role and a
  * comment at the top of the Vault policy.
  *
- * Children (stable IDs, public API once deployed): `VaultPolicy`, `VaultRole`, `IamRole`,
- * `IamPermissions`, `IamBoundary`, `PodIdentityAssociation`. Creates no provider, backend or
- * output: the app does.
+ * Children (stable IDs, public API once deployed): `VaultPolicy`, `VaultRole`,
+ * `VaultApprovalPolicy`, `VaultApprovalRole`, `VaultApproverPolicy`, `VaultApprovers/<group>`,
+ * `IamRole`, `IamPermissions`, `IamBoundary`, `PodIdentityAssociation`. Creates no provider,
+ * backend or output: the app does.
  *
  * @example
  * new TrustPhasedAgent(stack, 'IncidentResponder', {
@@ -40,6 +41,8 @@ function atPath<T>(path: string, build: () => T): T {
 export class TrustPhasedAgent extends Construct {
   /** The phase synthesized. */
   readonly phase: Phase;
+  /** When the agent entered the phase (the approval epoch), ISO-8601. */
+  readonly since: string;
   /** The validated definition with defaults applied. */
   readonly definition: ResolvedDefinition;
   /** Vault resources, when `vault` is set. */
@@ -51,7 +54,9 @@ export class TrustPhasedAgent extends Construct {
     super(scope, id);
     const where = this.node.path;
     this.definition = resolveDefinition(props.definition, where);
-    this.phase = phaseFromSource(props, this.definition.name, where);
+    const entry = phaseEntryFromSource(props, this.definition.name, where);
+    this.phase = entry.phase;
+    this.since = entry.since;
     if (!props.vault && !props.aws) {
       throw new TrustError('GT_USAGE', 'neither vault nor aws is set, so there is nothing to synthesize; set vault, aws or both', where);
     }
@@ -63,8 +68,8 @@ export class TrustPhasedAgent extends Construct {
     }
     if (props.aws) {
       const aws = props.aws;
-      this.aws = atPath(where, () => addAwsAccess(this, def, phase, aws, props.suppressions));
+      this.aws = atPath(where, () => addAwsAccess(this, def, phase, aws, props.suppressions, entry.since));
     }
-    guardStack(this, { definition: def, phase, suppressions: props.suppressions ?? [] });
+    guardStack(this, { definition: def, phase, since: entry.since, suppressions: props.suppressions ?? [], ...(props.vault ? { vault: props.vault } : {}), ...(props.aws ? { aws: props.aws } : {}) });
   }
 }

@@ -14,7 +14,9 @@ import {
   podIdentityTrustPolicy,
   renderPolicyJson,
 } from '../aws/policy';
+import { approvalEpoch } from '../definition/approvals';
 import type { ResolvedDefinition } from '../definition/types';
+import { DEFAULT_SINCE } from '../state/phase-source';
 import { LABELS } from '../definition/names';
 import { TrustError } from '../errors';
 import { PHASES, type Phase } from '../phase/table';
@@ -50,24 +52,29 @@ function agentTags(def: ResolvedDefinition): Record<string, string> {
  * `IamBoundary` (unless a boundary ARN is given) and, for Pod Identity,
  * `PodIdentityAssociation` under `scope`.
  */
-export function addAwsAccess(scope: Construct, def: ResolvedDefinition, phase: Phase, props: AwsAccessProps, suppressions: readonly Suppression[] = []): AwsResources {
+export function addAwsAccess(scope: Construct, def: ResolvedDefinition, phase: Phase, props: AwsAccessProps, suppressions: readonly Suppression[] = [], since = DEFAULT_SINCE): AwsResources {
+  const trustForm = props.trust && typeof props.trust === 'object' ? Object.keys(props.trust) : [];
+  if (trustForm.length !== 1 || !['irsa', 'podIdentity'].includes(trustForm[0]!)) {
+    throw usage(`aws.trust is ${props.trust === undefined ? 'missing' : JSON.stringify(trustForm)}; give exactly one of { irsa: { oidcProviderArn, issuerHostPath } } and { podIdentity: { clusterName } }`);
+  }
+  const epoch = approvalEpoch(since);
   const roleName = props.roleName ?? def.name;
   if (!ROLE_NAME.test(roleName)) throw usage(`aws.roleName ${JSON.stringify(roleName)} is not an IAM role name; use at most 64 of [A-Za-z0-9+=,.@_-]`);
   const arn = props.permissionsBoundaryArn;
   if (arn !== undefined && !POLICY_ARN.test(arn)) throw usage(`aws.permissionsBoundaryArn ${JSON.stringify(arn)} is not a managed policy ARN; use arn:aws:iam::ACCOUNT:policy/NAME`);
-  const boundaryDoc = boundaryPolicy(def);
+  const boundaryDoc = boundaryPolicy(def, phase, epoch);
   if (!boundaryDoc) throw usage('aws is set but the definition declares no aws access in any tier; add aws rules or remove the aws prop');
   const session = phaseSeconds('iamMaxSessionDurationSeconds', props.maxSessionDurationSeconds, 'aws.maxSessionDurationSeconds');
   assertIamSessionRange(session, 'aws.maxSessionDurationSeconds');
   const trust = 'irsa' in props.trust ? irsaTrustPolicy(def, props.trust.irsa) : podIdentityTrustPolicy(def, props.trust.podIdentity);
-  const permissionsDoc = permissionPolicy(def, phase);
+  const permissionsDoc = permissionPolicy(def, phase, epoch);
   const permissionsJson = permissionsDoc && renderPolicyJson(permissionsDoc, INLINE_POLICY_LIMIT, 'inline permission policy');
   const boundaryJson = renderPolicyJson(boundaryDoc, MANAGED_POLICY_LIMIT, 'permissions boundary');
 
   const boundary = arn === undefined
     ? new IamPolicy(scope, 'IamBoundary', {
         name: `${roleName}-boundary`,
-        description: `graduated-trust: the most agent ${def.name} may ever do in AWS (every tier)`,
+        description: `graduated-trust: the most agent ${def.name} may do in AWS in its committed phase, and never the approval tag`,
         policy: boundaryJson,
         tags: agentTags(def),
       })

@@ -2,6 +2,7 @@ import type { Suppression } from '../analysis/guard/types';
 import type { PhaseSource } from '../state/phase-source';
 import type { IrsaTrust, PodIdentityTrust } from '../aws/policy';
 import type { AgentDefinition } from '../definition/types';
+import type { VaultApprovalSettings } from '../vault/approval';
 import type { VaultControlGroupOptions } from '../vault/rules';
 import type { PhaseSeconds } from './durations';
 
@@ -30,14 +31,35 @@ export interface VaultAccessProps {
    */
   readonly roleName?: string;
   /**
-   * `audience` the ServiceAccount token must carry.
-   * @default unset (Vault accepts any audience the auth method allows)
+   * `audience` the ServiceAccount token must carry to log in, so the agent's API-server token
+   * (audience: the API server) never doubles as a Vault login. Mount a projected
+   * serviceAccountToken with this audience in the agent's pod (`wireAgentPod` does).
+   * @default 'vault'
    */
   readonly audience?: string;
   /**
-   * Vault Enterprise control group on writes in phases whose writes need an operator's approval
-   * (phase 3): each write waits for the approvers.
-   * @default no control group
+   * How phase-3 writes are approved: `token-role` (every edition: an operator mints one
+   * single-use, wrapped token per write from the token role `<agent>-approval`) or
+   * `control-group` (Vault Enterprise only: Vault CE ignores control groups and released
+   * OpenBao rejects them).
+   * @default 'token-role'
+   */
+  readonly approvals?: 'token-role' | 'control-group';
+  /**
+   * Identity groups whose members approve the agent's writes: the approver policy
+   * (`<agent>-approver`) is attached to each (`vault_identity_group_policies`, not exclusive).
+   * Required with `approvals: 'token-role'` when the definition declares remediate-tier Vault writes.
+   * @default none
+   */
+  readonly approvers?: { readonly identityGroups: readonly string[] };
+  /**
+   * Approval tokens: requests each may make, its max TTL, and the longest wrapping TTL.
+   * @default { tokenNumUses: 1, tokenExplicitMaxTtlSeconds: 900, maxWrappingTtlSeconds: 300 }
+   */
+  readonly approvalTokens?: Partial<VaultApprovalSettings>;
+  /**
+   * Vault Enterprise control group on phase-3 writes, with `approvals: 'control-group'`.
+   * @default none
    */
   readonly controlGroup?: VaultControlGroupOptions;
 }

@@ -13,6 +13,17 @@ export interface VaultPolicyDocument {
   /** Comment lines at the top (no newlines). */
   readonly header: readonly string[];
   readonly rules: readonly VaultPathRule[];
+  /**
+   * Longest response-wrapping TTL on every rule (`max_wrapping_ttl`): requests must be wrapped.
+   * @default none
+   */
+  readonly maxWrappingTtl?: string;
+  /**
+   * An operator's policy, allowed to write under `auth/` (the approver policy). Agent policies
+   * never are.
+   * @default false
+   */
+  readonly allowAuth?: boolean;
 }
 
 /** Capabilities the renderer ever writes; never `sudo`, `deny` or `root`. */
@@ -46,14 +57,15 @@ function isProtected(path: string): boolean {
   return PROTECTED_MOUNTS.includes(first);
 }
 
-function assertRenderableRule(rule: VaultPathRule): void {
+function assertRenderableRule(rule: VaultPathRule, allowAuth: boolean): void {
   assertRenderablePath(rule.path);
   if (rule.capabilities.length === 0) refuse(`refusing to render Vault path "${rule.path}" without capabilities`);
   for (const cap of rule.capabilities) {
     if (!(RENDERABLE_CAPABILITIES as readonly string[]).includes(cap)) refuse(`refusing to render capability "${cap}" on "${rule.path}": only ${RENDERABLE_CAPABILITIES.join(', ')} are ever granted`);
   }
   const writes = rule.capabilities.some((c) => !READS.includes(c));
-  if (writes && isProtected(rule.path)) refuse(`refusing to render writes on "${rule.path}": writes under sys/, auth/ and identity/ change Vault itself`);
+  const operator = allowAuth && rule.path.startsWith('auth/token/create/') && !rule.path.includes('*');
+  if (writes && isProtected(rule.path) && !operator) refuse(`refusing to render writes on "${rule.path}": writes under sys/, auth/ and identity/ change Vault itself`);
 }
 
 function quote(value: string, what: string): string {
@@ -97,9 +109,11 @@ export function renderVaultPolicy(doc: VaultPolicyDocument): string {
     if (/[\r\n]/.test(h)) refuse(`refusing to render a header line with a line break: ${JSON.stringify(h)}`);
     lines.push(`# ${h}`);
   }
+  if (doc.maxWrappingTtl !== undefined && !SAFE_TTL.test(doc.maxWrappingTtl)) refuse(`refusing to render max_wrapping_ttl ${JSON.stringify(doc.maxWrappingTtl)}: use seconds such as "300s"`);
   for (const rule of doc.rules) {
-    assertRenderableRule(rule);
+    assertRenderableRule(rule, doc.allowAuth ?? false);
     lines.push('', `path "${rule.path}" {`, `  capabilities = ${list(rule.capabilities)}`);
+    if (doc.maxWrappingTtl !== undefined) lines.push(`  max_wrapping_ttl = "${doc.maxWrappingTtl}"`);
     if (rule.controlGroup) lines.push(...renderControlGroup(rule.controlGroup, '  '));
     lines.push('}');
   }

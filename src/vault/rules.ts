@@ -117,10 +117,47 @@ function controlGroupFor(caps: readonly VaultCapability[], options: VaultControl
 }
 
 /**
- * The Vault rules of `phase`: the active tiers' rules merged per path, sorted by path, with
- * capabilities in a fixed order. Where the phase table admits writes only with approval and
- * `controlGroup` is given, write paths carry a control group on their write capabilities.
- * Throws GT_VAULT_PATH when Vault's most-specific-path rule would hide a declared capability.
+ * How phase-3 writes are approved in Vault:
+ * - `token-role` (default, Vault OSS, Enterprise and OpenBao): the writes leave the agent's own
+ *   policy for an approval policy that only tokens of the operator-only token role
+ *   `<agent>-approval` carry; an operator mints one single-use, response-wrapped token per write;
+ * - `control-group`: the writes stay in the agent's policy under a Vault Enterprise control group
+ *   (Vault CE parses and ignores `control_group`, released OpenBao rejects it: use only on Enterprise).
+ */
+export type VaultApprovals = { readonly mode: 'token-role' } | { readonly mode: 'control-group'; readonly controlGroup: VaultControlGroupOptions };
+
+/** The Vault rules of a phase, per policy. */
+export interface VaultPhaseRules {
+  /** The agent's own policy (the role it logs in with). */
+  readonly agent: VaultPathRule[];
+  /** The approval policy: writes that need an operator approval; empty in phases that need none. */
+  readonly approval: VaultPathRule[];
+}
+
+/**
+ * The Vault rules of `phase`, split by the policy that carries them. Where the phase table asks
+ * writes to be approved, `token-role` moves every write capability into the approval policy
+ * (reads stay the agent's), and `control-group` keeps them in the agent's policy under a
+ * control group. Throws GT_VAULT_PATH when Vault's most-specific-path rule would hide a declared
+ * capability.
+ */
+export function vaultPhaseRules(def: AgentDefinition, phase: Phase, approvals: VaultApprovals = { mode: 'token-role' }): VaultPhaseRules {
+  if (approvals.mode === 'control-group') return { agent: vaultRulesForPhase(def, phase, approvals.controlGroup), approval: [] };
+  const all = vaultRulesForPhase(def, phase);
+  if (PHASES[phase].writeAdmission !== 'approval') return { agent: all, approval: [] };
+  const split = (keep: (cap: string) => boolean) => all.flatMap((r) => {
+    const capabilities = r.capabilities.filter(keep);
+    return capabilities.length > 0 ? [{ path: r.path, capabilities }] : [];
+  });
+  return { agent: split((c) => READS.includes(c as VaultCapability)), approval: split((c) => !READS.includes(c as VaultCapability)) };
+}
+
+/**
+ * The Vault rules of `phase` in one list: the active tiers' rules merged per path, sorted by
+ * path, with capabilities in a fixed order. Where the phase table admits writes only with
+ * approval and `controlGroup` is given, write paths carry a control group on their write
+ * capabilities. Throws GT_VAULT_PATH when Vault's most-specific-path rule would hide a declared
+ * capability.
  */
 export function vaultRulesForPhase(def: AgentDefinition, phase: Phase, controlGroup?: VaultControlGroupOptions): VaultPathRule[] {
   const merged = mergeTiers(def, PHASES[phase].tiers);
@@ -137,11 +174,16 @@ export function vaultRulesForPhase(def: AgentDefinition, phase: Phase, controlGr
   });
 }
 
-/** {@link vaultRulesForPhase} for every phase, so a definition fails the same way whatever its current phase. */
-export function vaultRulesByPhase(def: AgentDefinition, controlGroup?: VaultControlGroupOptions): Record<Phase, VaultPathRule[]> {
-  const out = {} as Record<Phase, VaultPathRule[]>;
-  for (const phase of PHASE_VALUES) out[phase] = vaultRulesForPhase(def, phase, controlGroup);
+/** {@link vaultPhaseRules} for every phase, so a definition fails the same way whatever its current phase. */
+export function vaultRulesByPhase(def: AgentDefinition, approvals?: VaultApprovals): Record<Phase, VaultPhaseRules> {
+  const out = {} as Record<Phase, VaultPhaseRules>;
+  for (const phase of PHASE_VALUES) out[phase] = vaultPhaseRules(def, phase, approvals);
   return out;
+}
+
+/** True when a definition declares Vault writes in the remediate tier (they need an approval mechanism in phase 3). */
+export function declaresRemediateVaultWrites(def: AgentDefinition): boolean {
+  return (def.remediate?.vault ?? []).some((r) => r.capabilities.some((c) => !READS.includes(c)));
 }
 
 /** True when a definition declares Vault access in any tier. */

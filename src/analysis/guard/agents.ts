@@ -3,14 +3,23 @@ import type { Phase } from '../../phase/table';
 import { OutputIndex } from '../output-index';
 import type { SynthOutput } from '../read';
 import { formatFinding, runGuard } from './run';
+import type { RenderOptions } from '../../k8s/render';
+import type { AwsAccessProps, VaultAccessProps } from '../../terraform/props';
 import type { DnsEndpoint, Suppression } from './types';
 
 /** One guarded agent: what its construct was given. */
 export interface GuardedAgent {
   readonly definition: AgentDefinition;
   readonly phase: Phase;
+  /** When the agent entered the phase (the approval epoch). */
+  readonly since: string;
   readonly suppressions: readonly Suppression[];
+  /** The Kubernetes construct's render options. */
+  readonly kubernetes?: RenderOptions;
   readonly dns?: DnsEndpoint;
+  /** The Terraform construct's props. */
+  readonly vault?: VaultAccessProps;
+  readonly aws?: AwsAccessProps;
 }
 
 /**
@@ -23,13 +32,8 @@ export function guardMessages(output: SynthOutput, agents: readonly GuardedAgent
   const errors: string[] = [];
   const index = new OutputIndex(output);
   for (const agent of agents) {
-    const findings = runGuard({
-      output,
-      definition: agent.definition,
-      phase: agent.phase,
-      suppressions: agent.suppressions,
-      ...(agent.dns ? { dns: agent.dns } : {}),
-    }, index);
+    const others = agents.filter((a) => a !== agent).map((a) => ({ name: a.definition.name, namespace: a.definition.namespace }));
+    const findings = runGuard({ ...agent, output, otherAgents: others }, index);
     for (const f of findings) (f.level === 'error' ? errors : []).push(formatFinding(f));
     for (const f of findings.filter((x) => x.level === 'warning')) warn(formatFinding(f));
   }

@@ -1,77 +1,123 @@
 /**
- * The phase ceiling: the most an agent may hold in a phase, computed from the phase table and
- * the agent definition exactly as TrustPhasedAgent renders them (the tiers the phase activates,
- * each rule's verbs after the tier default, the read of its own phase ConfigMap, DNS, the token
- * TTL and session ceilings of the phase table).
+ * The phase ceiling: the most an agent may hold in a phase, as an access model. It is the
+ * effective access of exactly what its TrustPhasedAgent constructs render for the definition,
+ * phase and epoch, computed by the same analysis that reads the real output (Kubernetes objects
+ * rendered as plain manifests, Vault rules and IAM documents from the same pure renderers), so
+ * the guard and `trust-gate access` decide from one model.
  */
-import { KUBE_DNS, objectNames, type DnsEndpoint } from '../../definition/names';
-import { tierCapabilities, type AgentDefinition, type AwsAccess, type EgressPeer, type VaultAccess } from '../../definition/types';
-import { kubernetesVerbs } from '../../definition/validate';
-import { activeTiers, PHASES, type Phase } from '../../phase/table';
+import { approvalEpoch } from '../../definition/approvals';
+import { KUBE_DNS, objectNames } from '../../definition/names';
+import type { AgentDefinition, ResolvedDefinition } from '../../definition/types';
+import { boundaryPolicy, permissionPolicy, type IamStatement, type PolicyDocument } from '../../aws/policy';
+import type { AdmissionAccess } from '../../k8s/admission';
+import type { RenderOptions } from '../../k8s/render';
+import { PHASES } from '../../phase/table';
+import { DEFAULT_SINCE } from '../../state/phase-source';
+import { vaultApprovals } from '../../vault/approval';
+import { vaultPhaseRules, type VaultPhaseRules } from '../../vault/rules';
+import { policyStatements } from '../iam/evaluate';
 import type { KubernetesRow } from '../k8s/access';
-import { ANY } from '../model';
-import { peerLabel, portLabel } from '../k8s/egress';
+import { kubernetesRows } from '../k8s/access';
+import { egressAccess } from '../k8s/egress';
+import type { Manifest } from '../k8s/authorizer';
+import { ANY, type AccessModel, type AgentRef } from '../model';
+import { OutputIndex } from '../output-index';
+import { awsReach, pseudoGrant, roleAccessOf } from '../terraform/aws';
+import { vaultPathsOf } from '../terraform/vault';
+import { kubernetesAccess } from '../k8s/access';
+import type { GuardInput } from './types';
 
 /** What the phase allows the agent at most. */
 export interface Ceiling {
+  /** The access model of what the constructs render. */
+  readonly model: AccessModel;
+  /** Its Kubernetes permissions as rows. */
   readonly kubernetes: readonly KubernetesRow[];
-  /** Destination label → allowed ports (`443/TCP`). */
+  /** Destination label → allowed ports (`443/TCP`), DNS included. */
   readonly egress: ReadonlyMap<string, ReadonlySet<string>>;
-  readonly vault: readonly VaultAccess[];
-  readonly aws: readonly AwsAccess[];
+  /** The Vault rules of the agent's own policy and of its approval policy. */
+  readonly vault: VaultPhaseRules;
+  /** The IAM permission policy and boundary of the phase. */
+  readonly iam: { readonly permissions?: PolicyDocument; readonly boundary?: PolicyDocument };
+  /** The admission objects the Kubernetes construct renders. */
+  readonly admission: AdmissionAccess;
+  /** The manifests the Kubernetes construct renders. */
+  readonly manifests: readonly Manifest[];
   readonly vaultTokenTtlSeconds: number;
   readonly vaultTokenMaxTtlSeconds: number;
   readonly iamMaxSessionDurationSeconds: number;
 }
 
-function kubernetesCeiling(def: AgentDefinition, phase: Phase): KubernetesRow[] {
-  const rows: KubernetesRow[] = [
-    { scope: def.namespace, apiGroup: '', resource: 'configmaps', verb: 'get', name: objectNames(def.name).phaseConfig },
-  ];
-  for (const tier of activeTiers(phase)) {
-    for (const rule of tierCapabilities(def, tier).kubernetes ?? []) {
-      const scopes = rule.clusterScoped ? [ANY] : [...(rule.namespaces ?? [])];
-      const names = rule.resourceNames && rule.resourceNames.length > 0 ? rule.resourceNames : [ANY];
-      for (const scope of scopes) {
-        for (const apiGroup of rule.apiGroups) {
-          for (const resource of rule.resources) {
-            for (const verb of kubernetesVerbs(rule, tier)) {
-              for (const name of names) rows.push({ scope, apiGroup, resource, verb, name });
-            }
-          }
-        }
-      }
-    }
-  }
-  return rows;
+/** What the ceiling depends on. */
+export type CeilingInput = Pick<GuardInput, 'definition' | 'phase' | 'since' | 'kubernetes' | 'dns' | 'vault'>;
+
+function resolved(def: AgentDefinition): ResolvedDefinition {
+  return { ...def, podLabels: def.podLabels ?? { 'app.kubernetes.io/name': def.name } };
 }
 
-function egressCeiling(def: AgentDefinition, phase: Phase, dns: DnsEndpoint): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
-  const add = (peer: EgressPeer, ports: readonly string[]) => {
-    const label = peerLabel(peer);
-    const set = out.get(label) ?? new Set<string>();
-    for (const p of ports) set.add(p);
-    out.set(label, set);
-  };
-  add({ namespace: dns.namespace, podLabels: dns.podLabels }, ['53/UDP', '53/TCP']);
-  for (const tier of activeTiers(phase)) {
-    for (const rule of tierCapabilities(def, tier).egress ?? []) add(rule.to, rule.ports.map((p) => portLabel(p.port, p.protocol ?? 'TCP')));
-  }
-  return out;
+/** The k8s renderer, loaded on first use: importing graduated-trust/analysis never loads cdk8s-plus. */
+function k8s(): { render: typeof import('../../k8s/render'); manifests: typeof import('../../k8s/manifests') } {
+  return { render: require('../../k8s/render') as typeof import('../../k8s/render'), manifests: require('../../k8s/manifests') as typeof import('../../k8s/manifests') };
 }
 
-/** The ceiling of `def` in `phase`. */
-export function phaseCeiling(def: AgentDefinition, phase: Phase, dns: DnsEndpoint = KUBE_DNS): Ceiling {
-  const tiers = activeTiers(phase);
+function kubernetesOptions(input: CeilingInput): RenderOptions {
+  const dns = input.kubernetes?.dns ?? input.dns;
+  return { ...(input.kubernetes ?? {}), ...(dns ? { dns } : {}) };
+}
+
+function egressMap(model: AccessModel): Map<string, Set<string>> {
+  return new Map(Object.entries(model.egress.destinations).map(([d, ports]) => [d, new Set(ports)]));
+}
+
+function statements(doc: PolicyDocument | undefined): IamStatement[] {
+  return doc ? [...policyStatements(doc)] : [];
+}
+
+/** The ceiling of `input.definition` in `input.phase`. */
+export function phaseCeiling(input: CeilingInput): Ceiling {
+  const def = resolved(input.definition);
+  const { phase } = input;
+  const since = input.since ?? DEFAULT_SINCE;
+  const agent: AgentRef = { namespace: def.namespace, name: def.name };
+  const { render, manifests: toManifests } = k8s();
+  const access = render.renderAccess(def, phase, kubernetesOptions(input), undefined, since);
+  const manifests = toManifests.renderedManifests(access);
+  const index = new OutputIndex({ manifests: manifests.map((manifest) => ({ manifest, where: 'ceiling' })), stacks: [] });
+  const kubernetes = kubernetesAccess(index, agent);
+  const vault = vaultPhaseRules(def, phase, vaultApprovals(input.vault ?? { authBackendPath: 'kubernetes' }));
+  const epoch = approvalEpoch(since);
+  const permissions = permissionPolicy(def, phase, epoch);
+  const boundary = boundaryPolicy(def, phase, epoch);
   const rules = PHASES[phase];
+  const policies = [{ name: 'ceiling', where: 'ceiling', statements: statements(permissions) }];
+  const iamRole = permissions ? { [def.name]: roleAccessOf(policies, statements(boundary), objectNames(def.name).role) } : {};
+  const model: AccessModel = {
+    agent: `${agent.namespace}/${agent.name}`,
+    phase,
+    kubernetes: kubernetes.model,
+    egress: egressAccess(index.networkPolicies(def.namespace), agent),
+    vault: {
+      roles: {},
+      paths: vaultPathsOf([vault.agent]),
+      approvalPaths: vaultPathsOf([vault.approval]),
+      approval: vault.approval.length > 0 ? 'operator token' : null,
+      unresolved: [],
+    },
+    aws: { roles: iamRole },
+    reach: [...kubernetes.reach, ...(permissions ? awsReach(pseudoGrant(policies, statements(boundary), def.name)) : [])],
+  };
   return {
-    kubernetes: kubernetesCeiling(def, phase),
-    egress: egressCeiling(def, phase, dns),
-    vault: tiers.flatMap((t) => tierCapabilities(def, t).vault ?? []),
-    aws: tiers.flatMap((t) => tierCapabilities(def, t).aws ?? []),
+    model,
+    kubernetes: kubernetesRows(kubernetes.model),
+    egress: egressMap(model),
+    vault,
+    iam: { ...(permissions ? { permissions } : {}), ...(boundary ? { boundary } : {}) },
+    admission: access.admission,
+    manifests,
     vaultTokenTtlSeconds: rules.vaultTokenTtlSeconds.ceiling,
     vaultTokenMaxTtlSeconds: rules.vaultTokenMaxTtlSeconds.ceiling,
     iamMaxSessionDurationSeconds: rules.iamMaxSessionDurationSeconds.ceiling,
   };
 }
+
+export { ANY, KUBE_DNS };

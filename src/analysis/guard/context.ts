@@ -2,12 +2,13 @@
  * What every guard rule reads, computed once per run: the agent, its ceiling, and the parts of
  * the output that reach it.
  */
-import { KUBE_DNS, LABELS } from '../../definition/names';
+import { LABELS } from '../../definition/names';
 import type { AgentDefinition } from '../../definition/types';
 import type { Phase } from '../../phase/table';
 import { kubernetesBindingGrants, type KubernetesBindingGrant } from '../k8s/access';
 import type { Manifest } from '../k8s/authorizer';
-import type { AgentRef } from '../model';
+import { accessOf } from '../access';
+import type { AccessModel, AgentRef } from '../model';
 import { OutputIndex } from '../output-index';
 import type { SynthOutput } from '../read';
 import type { TerraformIndex } from '../terraform/resources';
@@ -30,6 +31,10 @@ export interface GuardContext {
   readonly bindings: readonly KubernetesBindingGrant[];
   /** Whether an object carries the agent's label (rendered by its construct). */
   readonly ownObject: (m: Manifest) => boolean;
+  /** The agent's effective access in the output, as `trust-gate access` computes it. */
+  readonly access: AccessModel;
+  /** The guard's input (options of the constructs, other agents). */
+  readonly input: GuardInput;
 }
 
 /**
@@ -43,12 +48,14 @@ export function guardContext(input: GuardInput, index: OutputIndex = new OutputI
     agent,
     definition,
     phase,
-    ceiling: phaseCeiling(definition, phase, input.dns ?? KUBE_DNS),
+    ceiling: phaseCeiling(input),
     output,
     index,
     terraform: index.terraform,
     where: (m) => index.where(m),
     bindings: kubernetesBindingGrants(index.rbac, agent),
     ownObject: (m) => m.metadata?.labels?.[LABELS.agent] === definition.name,
+    access: accessOf(output, agent, index),
+    input,
   };
 }

@@ -2,10 +2,12 @@
  * Runs the guard: every rule over one context, suppressions applied, findings sorted.
  */
 import { TrustError } from '../../errors';
+import { phaseLabel } from '../../phase/table';
 import { MIN_REASON_LENGTH } from '../../definition/validate';
 import type { OutputIndex } from '../output-index';
 import { compare } from '../read';
-import { guardContext } from './context';
+import { guardContext, type GuardContext } from './context';
+import { aboveCeilingFacts } from './model-check';
 import { IAM_RULES } from './rules/iam';
 import { KUBERNETES_RULES } from './rules/kubernetes';
 import { NETWORK_RULES } from './rules/network';
@@ -46,14 +48,38 @@ export function runGuard(input: GuardInput, index?: OutputIndex): Finding[] {
   const suppressions = input.suppressions ?? [];
   checkSuppressions(suppressions);
   const ctx = guardContext(input, index);
-  const findings = GUARD_RULES.flatMap((rule) =>
+  const findings = [...GUARD_RULES.flatMap((rule) =>
     rule.check(ctx).map((hit): Finding => {
       const finding: Finding = { ruleId: rule.id, level: rule.level, what: hit.what, where: hit.where, why: rule.why, fix: rule.fix };
       const s = rule.level === 'warning' ? suppression(finding, suppressions) : undefined;
       return s ? { ...finding, suppressed: { reason: s.reason } } : finding;
     }),
-  );
+  )];
+  findings.push(...modelFindings(ctx, findings));
   return findings.sort((a, b) => compare(a.ruleId, b.ruleId) || compare(a.where, b.where) || compare(a.what, b.what));
+}
+
+/** The rule of each backend that reports access above the ceiling. */
+const ABOVE_CEILING_RULE = { kubernetes: 'GT-K8S-001', egress: 'GT-NET-002', vault: 'GT-VAULT-001', aws: 'GT-IAM-001' } as const;
+
+/**
+ * Access the model holds above the ceiling in a backend whose rules reported nothing: one
+ * finding per backend, pointing at the agent, so the guard never passes what `access` shows above it.
+ */
+function modelFindings(ctx: GuardContext, reported: readonly Finding[]): Finding[] {
+  const above = aboveCeilingFacts(ctx.ceiling.model, ctx.access);
+  const out: Finding[] = [];
+  for (const backend of ['kubernetes', 'egress', 'vault', 'aws'] as const) {
+    const ruleId = ABOVE_CEILING_RULE[backend];
+    const here = above.filter((a) => a.fact.backend === backend);
+    if (here.length === 0 || reported.some((f) => f.ruleId === ruleId && f.level === 'error')) continue;
+    const rule = GUARD_RULES.find((r) => r.id === ruleId)!;
+    out.push({
+      ruleId, level: 'error', why: rule.why, fix: rule.fix, where: `agent ${ctx.agent.namespace}/${ctx.agent.name}`,
+      what: `the agent's effective access (as trust-gate access computes it) holds ${here.slice(0, 5).map((a) => `${a.fact.text} (${a.why})`).join(', ')}${here.length > 5 ? ` and ${here.length - 5} more` : ''}, above the ${phaseLabel(ctx.phase)} ceiling`,
+    });
+  }
+  return out;
 }
 
 /** Findings that fail synthesis: every error. */

@@ -8,6 +8,7 @@ import type { AgentDefinition } from '../../definition/types';
 import type { Phase } from '../../phase/table';
 import type { Manifest } from '../k8s/authorizer';
 import { terraformResources, type SourcedManifest, type SynthOutput, type TerraformStack } from '../read';
+import { DEFAULT_SINCE } from '../../state/phase-source';
 import { guardMessages } from './agents';
 import type { DnsEndpoint, Suppression } from './types';
 
@@ -26,6 +27,8 @@ export interface GuardValidationProps {
   readonly output: () => SynthOutput;
   readonly definition: AgentDefinition;
   readonly phase: Phase;
+  /** @default DEFAULT_SINCE */
+  readonly since?: string;
   readonly dns?: DnsEndpoint;
   readonly suppressions?: readonly Suppression[];
   /**
@@ -52,7 +55,7 @@ export function guardValidation(props: GuardValidationProps): { validate(): stri
     validate: () =>
       guardMessages(
         props.output(),
-        [{ definition: props.definition, phase: props.phase, suppressions: props.suppressions ?? [], ...(props.dns ? { dns: props.dns } : {}) }],
+        [{ definition: props.definition, phase: props.phase, since: props.since ?? DEFAULT_SINCE, suppressions: props.suppressions ?? [], ...(props.dns ? { dns: props.dns } : {}) }],
         props.onWarning ?? ((text: string) => process.stderr.write(`${text}\n`)),
       ),
   };

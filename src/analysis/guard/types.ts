@@ -1,4 +1,6 @@
 import type { DnsEndpoint } from '../../definition/names';
+import type { RenderOptions } from '../../k8s/render';
+import type { AwsAccessProps, VaultAccessProps } from '../../terraform/props';
 /**
  * Types of the guard: cdk-nag-style rules over everything an app synthesized, the agent's
  * definition and its phase.
@@ -69,10 +71,36 @@ export interface GuardInput {
   readonly definition: AgentDefinition;
   readonly phase: Phase;
   /**
-   * The cluster DNS pods the construct allows (UDP and TCP 53).
+   * When the agent entered the phase: the approval epoch its policies name.
+   * @default DEFAULT_SINCE (`1970-01-01T00:00:00Z`), what the constructs use with `phase` and no `since`
+   */
+  readonly since?: string;
+  /**
+   * The Kubernetes TrustPhasedAgent's render options (network flavour, DNS pods, cluster domain, approvers).
+   * @default {}
+   */
+  readonly kubernetes?: RenderOptions;
+  /**
+   * The cluster DNS pods the construct allows (UDP and TCP 53); the same as `kubernetes.dns`.
    * @default `k8s-app=kube-dns` in `kube-system`, as TrustPhasedAgent renders by default
    */
   readonly dns?: DnsEndpoint;
+  /**
+   * The Terraform TrustPhasedAgent's Vault props (approval mechanism and tokens).
+   * @default token-role approvals with the default settings
+   */
+  readonly vault?: VaultAccessProps;
+  /**
+   * The Terraform TrustPhasedAgent's AWS props.
+   * @default none
+   */
+  readonly aws?: AwsAccessProps;
+  /**
+   * The other agents of the same app: writes on their control objects (approvals and phase
+   * ConfigMaps) are dangerous for this agent however they are reached.
+   * @default none
+   */
+  readonly otherAgents?: ReadonlyArray<{ readonly name: string; readonly namespace: string }>;
   /** @default none */
   readonly suppressions?: readonly Suppression[];
 }

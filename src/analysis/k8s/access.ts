@@ -4,10 +4,12 @@
  * through `system:serviceaccounts`, `system:serviceaccounts:NS` or `system:authenticated`.
  */
 import { kubernetesDangers } from '../../definition/dangerous';
+import { compare } from '../../order';
 import { READ_VERBS } from '../../phase/table';
-import { ANY, sortedRecord, sortedUnique, type AgentRef, type DangerFlag, type KubernetesAccessModel, type KubernetesBindingRef, type KubernetesResourceAccess } from '../model';
+import { ANY, sortedRecord, sortedUnique, type AgentRef, type DangerFlag, type KubernetesAccessModel, type KubernetesBindingRef, type KubernetesResourceAccess, type ReachFlag } from '../model';
 import type { OutputIndex } from '../output-index';
-import { BINDING_KIND, POLICY_KIND, writeAdmissionOf } from './admission';
+import { BINDING_KIND, POLICY_KIND, writeAdmissionOf, type WriteAdmissionOf } from './admission';
+import { admittedWrites, boundedByAdmission, kubernetesReach } from './reach';
 import { RbacAuthorizer, type EffectiveBinding, type Manifest } from './authorizer';
 import { serviceAccountUser, type Subject } from './rbac';
 
@@ -65,9 +67,10 @@ function bindingRef(b: EffectiveBinding): KubernetesBindingRef {
   const roleNs = b.role.kind === 'Role' ? `${b.binding.namespace}/` : '';
   return {
     binding: `${b.binding.kind} ${ns}${b.binding.name}`,
-    role: `${b.role.kind} ${roleNs}${b.role.name}`,
+    role: `${b.role.kind} ${roleNs}${b.role.name}${b.role.aggregated ? ' (aggregated)' : ''}`,
     subject: subjectText(b.subject, b.binding.namespace),
-    resolved: b.role.found,
+    // An aggregated ClusterRole also holds the rules of labelled ClusterRoles outside the output.
+    resolved: b.role.found && !b.role.aggregated,
   };
 }
 
@@ -206,14 +209,30 @@ function rowKey(scope: string, apiGroup: string, resource: string, verb: string,
   return `${scope}\u0000${apiGroup}\u0000${resource}\u0000${verb}\u0000${name}`;
 }
 
-/** The Kubernetes part of the access model. */
-export function kubernetesAccess(index: OutputIndex, agent: AgentRef): KubernetesAccessModel {
+/** Danger IDs that admission bounds: a write it admits only as a declared action cannot change what pods run. */
+const BOUNDED_DANGERS = new Set(['pod-template-write', 'workload-create']);
+
+/** The danger flags of a row given how its writes are admitted. */
+export function admittedRowDangers(row: KubernetesRow, admission: WriteAdmissionOf): ReadonlyArray<{ readonly id: string; readonly why: string }> {
+  const all = rowDangers(row);
+  return boundedByAdmission(row, admission) ? all.filter((d) => !BOUNDED_DANGERS.has(d.id)) : all;
+}
+
+/** The agent's admission, read once from the output's admission objects. */
+export function agentAdmission(index: OutputIndex, agent: AgentRef): WriteAdmissionOf {
+  return writeAdmissionOf(index.ofKind(POLICY_KIND), index.ofKind(BINDING_KIND), agent);
+}
+
+/** The Kubernetes part of the access model, and its reach. */
+export function kubernetesAccess(index: OutputIndex, agent: AgentRef): { readonly model: KubernetesAccessModel; readonly reach: readonly ReachFlag[] } {
   const grants = kubernetesBindingGrants(index.rbac, agent);
+  const admission = agentAdmission(index, agent);
   const rows = grants.flatMap((g) => g.rows);
   const scopes = groupRows(rows);
+  const grouped = kubernetesRows({ scopes });
   const dangerous = new Map<string, DangerFlag>();
-  for (const row of kubernetesRows({ scopes })) {
-    for (const d of rowDangers(row)) {
+  for (const row of grouped) {
+    for (const d of admittedRowDangers(row, admission)) {
       const grant = rowText(row);
       dangerous.set(`${grant}\u0000${d.id}`, { grant, id: d.id, why: d.why });
     }
@@ -221,11 +240,17 @@ export function kubernetesAccess(index: OutputIndex, agent: AgentRef): Kubernete
   const urls = new Map<string, Set<string>>();
   for (const { url, verb } of grants.flatMap((g) => g.nonResource)) urls.set(url, (urls.get(url) ?? new Set()).add(verb));
   const bindings = new Map(grants.map((g) => [`${g.ref.binding}\u0000${g.ref.subject}`, g.ref]));
-  return {
+  const unresolved = grants.filter((g) => !g.ref.resolved).map((g) => `${g.ref.binding} binds ${g.ref.role}, ${g.ref.role.endsWith('(aggregated)') ? 'whose members outside the output are unknown' : 'which is not in the output'}`);
+  const model: KubernetesAccessModel = {
     scopes,
     nonResourceURLs: sortedRecord([...urls].map(([u, v]) => [u, sortedUnique(v)] as const)),
     dangerous: Object.values(sortedRecord(dangerous)),
     bindings: Object.values(sortedRecord(bindings)),
-    writeAdmission: writeAdmissionOf(index.ofKind(POLICY_KIND), index.ofKind(BINDING_KIND), agent),
+    writeAdmission: admission.mode,
+    writes: admittedWrites(admission).sort((a, b) => compare(a.write, b.write)),
+    fence: admission.fence,
+    approvals: admission.approvals,
+    unresolved: sortedUnique(unresolved),
   };
+  return { model, reach: kubernetesReach(grouped, (row) => rowDangers(row), admission) };
 }

@@ -1,11 +1,15 @@
 /**
  * How writes by an agent are admitted, read from the ValidatingAdmissionPolicies and bindings in
- * an output and compared with what TrustPhasedAgent renders (`renderAdmission`, deterministic
- * and free of cdk8s at runtime), so a neutralised policy never passes for an intact one.
+ * an output. Each policy TrustPhasedAgent renders carries its input in the annotation
+ * `graduated-trust.dev/admission`; a policy counts as rendered only when its spec and every
+ * binding of it are exactly what that input renders (`admissionSpec`, pure and free of cdk8s at
+ * runtime), so a neutralised or hand-edited policy is never read as an intact one.
  */
-import { serviceAccountUsername, type AgentDefinition, type ResolvedDefinition } from '../../definition/types';
-import { renderAdmission, type AdmissionAccess } from '../../k8s/admission';
-import { PHASE_VALUES, PHASES, type Phase } from '../../phase/table';
+import { LABELS } from '../../definition/names';
+import { serviceAccountUsername } from '../../definition/types';
+import { admissionBindingSpec, admissionPolicyName, admissionSpec, type AdmissionInput } from '../../k8s/admission';
+import type { WritesPolicyInput } from '../../k8s/admission-writes';
+import { isPhase, PHASES } from '../../phase/table';
 import type { AgentRef, WriteAdmissionMode } from '../model';
 import type { Manifest } from './authorizer';
 
@@ -21,12 +25,6 @@ export function isAdmissionKind(m: Manifest, kind: string): boolean {
 /** The policy a binding binds. */
 export function boundPolicy(binding: Manifest): string | undefined {
   return (binding['spec'] as { policyName?: string } | undefined)?.policyName;
-}
-
-/** The policy and binding TrustPhasedAgent renders for `definition` in `phase`; undefined when the phase renders none. */
-export function renderedAdmission(definition: AgentDefinition, phase: Phase): AdmissionAccess | undefined {
-  const resolved: ResolvedDefinition = { ...definition, podLabels: definition.podLabels ?? { 'app.kubernetes.io/name': definition.name } };
-  return renderAdmission(resolved, phase);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -59,41 +57,87 @@ export function jsonDifferences(actual: unknown, expected: unknown, path: string
   return actual === expected ? [] : [path];
 }
 
-/** Whether one of the policy's match conditions names the agent's username. */
+/** The input a policy's annotation claims, when it parses and names `agent`; undefined otherwise. */
+export function claimedInput(policy: Manifest, agent: AgentRef): AdmissionInput | undefined {
+  const text = policy.metadata?.annotations?.[LABELS.admission];
+  if (typeof text !== 'string') return undefined;
+  let input: AdmissionInput;
+  try {
+    input = JSON.parse(text) as AdmissionInput;
+  } catch {
+    return undefined;
+  }
+  const claimed = input?.input?.agent;
+  if (!isRecord(claimed) || claimed['name'] !== agent.name || claimed['namespace'] !== agent.namespace || !isPhase(input.input.phase)) return undefined;
+  if (input.policy !== 'writes' && input.policy !== 'approvals' && input.policy !== 'fence') return undefined;
+  return input;
+}
+
+/** A policy of the agent, with its bindings and whether both are exactly what its input renders. */
+export interface AgentPolicy {
+  readonly policy: Manifest;
+  readonly bindings: readonly Manifest[];
+  /** The input, when the policy and its bindings are exactly its rendering. */
+  readonly input: AdmissionInput | undefined;
+}
+
+/** Whether a policy's spec and its bindings' specs are exactly the rendering of `input`. */
+export function isRendering(policy: Manifest, bindings: readonly Manifest[], input: AdmissionInput): boolean {
+  const name = admissionPolicyName(input.input.agent.name, input.policy);
+  if (policy.metadata?.name !== name || !jsonEqual(policy['spec'], admissionSpec(input))) return false;
+  const binding = admissionBindingSpec(input, name);
+  return bindings.length > 0 && bindings.every((b) => jsonEqual(b['spec'], binding));
+}
+
+/** Whether one of the policy's match conditions names the agent's username or ServiceAccount. */
 export function selectsAgent(policy: Manifest, agent: AgentRef): boolean {
-  const username = serviceAccountUsername(agent);
+  const needles = [serviceAccountUsername(agent), agent.name].flatMap((n) => [`"${n}"`, `'${n}'`]);
   const conditions = (policy['spec'] as { matchConditions?: unknown[] } | undefined)?.matchConditions ?? [];
   return conditions.some((c) => {
     const expression = (c as { expression?: unknown } | undefined)?.expression;
-    return typeof expression === 'string' && (expression.includes(`"${username}"`) || expression.includes(`'${username}'`));
+    return typeof expression === 'string' && needles.some((n) => expression.includes(n));
   });
 }
 
-/** Whether the policy and every binding of it are exactly `rendered`. */
-function isRendered(policy: Manifest, bindings: readonly Manifest[], rendered: AdmissionAccess): boolean {
-  return policy.metadata?.name === rendered.policy.metadata?.name
-    && jsonEqual(policy['spec'], rendered.policy.spec)
-    && bindings.every((b) => jsonEqual(b['spec'], rendered.binding.spec));
+/** The agent's admission policies in an output: those whose annotation or match conditions name it, each with its bindings. */
+export function agentPolicies(policies: readonly Manifest[], bindings: readonly Manifest[], agent: AgentRef): AgentPolicy[] {
+  return policies.filter((p) => isAdmissionKind(p, POLICY_KIND) && (claimedInput(p, agent) !== undefined || selectsAgent(p, agent))).map((policy) => {
+    const bound = bindings.filter((b) => isAdmissionKind(b, BINDING_KIND) && boundPolicy(b) === policy.metadata?.name);
+    const claimed = claimedInput(policy, agent);
+    return { policy, bindings: bound, input: claimed && isRendering(policy, bound, claimed) ? claimed : undefined };
+  });
+}
+
+/** How the agent's writes are admitted, and the writes admitted, from its policies. */
+export interface WriteAdmissionOf {
+  readonly mode: WriteAdmissionMode;
+  /** The writes policy's input when it is the one TrustPhasedAgent renders. */
+  readonly writes: WritesPolicyInput | undefined;
+  /** Whether the fence and the approvals guard are present and rendered. */
+  readonly fence: 'admission' | 'none' | 'custom';
+  readonly approvals: 'guarded' | 'none' | 'custom';
 }
 
 /**
- * How writes by the agent are admitted, from the policies among `policies` whose match
- * conditions name the agent and that some binding among `bindings` binds. A policy counts as
- * `deny` or `approval` only when it and its bindings are exactly what TrustPhasedAgent renders
- * for a phase with that admission; any other such policy makes the result `custom`.
+ * How writes by the agent are admitted: `deny`/`approval`/`actions` when its writes policy is
+ * bound and exactly what TrustPhasedAgent renders for a phase with that admission (and no other
+ * bound policy selects the agent), `none` when no bound policy selects it, `custom` otherwise.
  */
-export function writeAdmissionOf(policies: readonly Manifest[], bindings: readonly Manifest[], agent: AgentRef): WriteAdmissionMode {
-  const definition: AgentDefinition = { name: agent.name, namespace: agent.namespace, observe: {} };
-  const modes = new Set<WriteAdmissionMode>();
-  for (const policy of policies.filter((p) => isAdmissionKind(p, POLICY_KIND) && selectsAgent(p, agent))) {
-    const bound = bindings.filter((b) => isAdmissionKind(b, BINDING_KIND) && boundPolicy(b) === policy.metadata?.name);
-    if (bound.length === 0) continue;
-    const phase = PHASE_VALUES.find((p) => {
-      const rendered = renderedAdmission(definition, p);
-      return rendered !== undefined && isRendered(policy, bound, rendered);
-    });
-    modes.add(phase === undefined ? 'custom' : PHASES[phase].writeAdmission);
-  }
-  if (modes.size === 0) return 'none';
-  return modes.size === 1 ? [...modes][0]! : 'custom';
+export function writeAdmissionOf(policies: readonly Manifest[], bindings: readonly Manifest[], agent: AgentRef): WriteAdmissionOf {
+  const found = agentPolicies(policies, bindings, agent).filter((p) => p.bindings.length > 0);
+  const rendered = (kind: AdmissionInput['policy']) => found.filter((p) => p.input?.policy === kind);
+  const writes = rendered('writes');
+  const others = found.filter((p) => p.input === undefined);
+  let mode: WriteAdmissionMode;
+  if (found.length === 0) mode = 'none';
+  else if (writes.length === 1 && others.length === 0) mode = PHASES[writes[0]!.input!.input.phase].writeAdmission;
+  else mode = 'custom';
+  const status = <T extends string>(kind: AdmissionInput['policy'], ok: T): T | 'none' | 'custom' =>
+    rendered(kind).length === 1 ? ok : found.some((p) => claimedInput(p.policy, agent)?.policy === kind) ? 'custom' : 'none';
+  return {
+    mode,
+    writes: mode !== 'custom' && mode !== 'none' ? (writes[0]!.input as { input: WritesPolicyInput }).input : undefined,
+    fence: status('fence', 'admission'),
+    approvals: status('approvals', 'guarded'),
+  };
 }

@@ -1,3 +1,4 @@
+import { selectorMatches, type LabelSelector } from './netpol';
 import {
   ruleAllows,
   ruleAllowsNonResource,
@@ -25,7 +26,12 @@ interface RoleRef {
 /** One binding that reaches a user, with the rules it grants and where. */
 export interface EffectiveBinding {
   readonly binding: { readonly kind: 'RoleBinding' | 'ClusterRoleBinding'; readonly name: string; readonly namespace: string };
-  readonly role: { readonly kind: 'Role' | 'ClusterRole'; readonly name: string; readonly found: boolean };
+  /**
+   * `found`: the role is in the output; `aggregated`: a ClusterRole whose rules the aggregation
+   * controller fills from every labelled ClusterRole of the cluster, so `rules` holds only the
+   * members in the output and the rest is unknown.
+   */
+  readonly role: { readonly kind: 'Role' | 'ClusterRole'; readonly name: string; readonly found: boolean; readonly aggregated: boolean };
   /** The namespace the rules apply in; `''` for a ClusterRoleBinding (all namespaces and cluster scope). */
   readonly namespace: string;
   readonly rules: readonly PolicyRule[];
@@ -44,11 +50,15 @@ function key(kind: string, namespace: string, name: string): string {
 /**
  * An RBAC authorizer over a set of manifests, the way the API server's RBAC authorizer reads
  * the objects in etcd: RoleBindings grant in their own namespace only (never cluster-scoped
- * access), ClusterRoleBindings grant everywhere. Aggregated ClusterRoles are read as their
- * synthesized `rules` (the aggregation controller's output is not modelled).
+ * access), ClusterRoleBindings grant everywhere. An aggregated ClusterRole (with an
+ * `aggregationRule`) grants the rules of every ClusterRole its selectors match, as the
+ * aggregation controller fills them in: those in the output are read, and the role is marked
+ * aggregated because the cluster may hold more.
  */
 export class RbacAuthorizer {
   private readonly roles = new Map<string, readonly PolicyRule[]>();
+  private readonly clusterRoles: Manifest[] = [];
+  private readonly aggregated = new Map<string, readonly LabelSelector[]>();
   private readonly bindings: Manifest[] = [];
   /** `user:USERNAME` / `group:NAME` → positions in `bindings` of the bindings with such a subject. */
   private readonly bySubject = new Map<string, number[]>();
@@ -58,7 +68,12 @@ export class RbacAuthorizer {
       if (!m.apiVersion?.startsWith(RBAC)) continue;
       const name = m.metadata?.name ?? '';
       if (m.kind === 'Role') this.roles.set(key('Role', m.metadata?.namespace ?? '', name), (m['rules'] as PolicyRule[] | undefined) ?? []);
-      else if (m.kind === 'ClusterRole') this.roles.set(key('ClusterRole', '', name), (m['rules'] as PolicyRule[] | undefined) ?? []);
+      else if (m.kind === 'ClusterRole') {
+        this.roles.set(key('ClusterRole', '', name), (m['rules'] as PolicyRule[] | undefined) ?? []);
+        this.clusterRoles.push(m);
+        const selectors = (m['aggregationRule'] as { clusterRoleSelectors?: LabelSelector[] } | undefined)?.clusterRoleSelectors;
+        if (selectors) this.aggregated.set(name, selectors);
+      }
       else if (m.kind === 'RoleBinding' || m.kind === 'ClusterRoleBinding') this.addBinding(m);
     }
   }
@@ -95,10 +110,11 @@ export class RbacAuthorizer {
       const ref = b['roleRef'] as RoleRef;
       // A RoleBinding may reference a Role in its namespace or a ClusterRole; a ClusterRoleBinding only a ClusterRole.
       const roleKey = ref.kind === 'Role' ? (kind === 'RoleBinding' ? key('Role', namespace, ref.name) : undefined) : key('ClusterRole', '', ref.name);
-      const rules = roleKey ? this.roles.get(roleKey) : undefined;
+      const selectors = ref.kind === 'ClusterRole' ? this.aggregated.get(ref.name) : undefined;
+      const rules = selectors ? this.aggregatedRules(ref.name, selectors) : roleKey ? this.roles.get(roleKey) : undefined;
       out.push({
         binding: { kind, name: b.metadata?.name ?? '', namespace },
-        role: { kind: ref.kind, name: ref.name, found: rules !== undefined },
+        role: { kind: ref.kind, name: ref.name, found: rules !== undefined, aggregated: selectors !== undefined },
         namespace,
         rules: rules ?? [],
         subject,
@@ -106,6 +122,12 @@ export class RbacAuthorizer {
       });
     }
     return out;
+  }
+
+  /** The rules of an aggregated ClusterRole: its own and those of every ClusterRole in the output its selectors match. */
+  private aggregatedRules(name: string, selectors: readonly LabelSelector[]): PolicyRule[] {
+    const members = this.clusterRoles.filter((m) => m.metadata?.name !== name && selectors.some((s) => selectorMatches(s, m.metadata?.labels ?? {})));
+    return [...(this.roles.get(key('ClusterRole', '', name)) ?? []), ...members.flatMap((m) => (m['rules'] as PolicyRule[] | undefined) ?? [])];
   }
 
   /** Whether the user may make the resource request. */

@@ -101,8 +101,9 @@ export function agentPodLabels(manifests: Iterable<Manifest>, agent: AgentRef): 
 
 /** Egress of the agent's pods: every NetworkPolicy/Cilium policy that selects them, as one union. */
 export function egressAccess(manifests: readonly Manifest[], agent: AgentRef): EgressAccessModel {
-  const { isolated, grants } = egressGrants(manifests, { namespace: agent.namespace, labels: agentPodLabels(manifests, agent) });
-  if (!isolated) return { isolated, destinations: { [ANY]: [ANY] } };
+  const pod = { namespace: agent.namespace, labels: agentPodLabels(manifests, agent) };
+  const { isolated, grants } = egressGrants(manifests, pod);
+  if (!isolated) return { isolated, destinations: { [ANY]: [ANY] }, dnsNames: null };
   const byDestination = new Map<string, Set<string>>();
   for (const g of grants) {
     const label = grantPeerLabel(g.to);
@@ -110,5 +111,47 @@ export function egressAccess(manifests: readonly Manifest[], agent: AgentRef): E
     for (const p of grantPortLabels(g.ports)) ports.add(p);
     byDestination.set(label, ports);
   }
-  return { isolated, destinations: sortedRecord([...byDestination].map(([d, p]) => [d, p.has(ANY) ? [ANY] : sortedUnique(p)] as const)) };
+  return { isolated, destinations: sortedRecord([...byDestination].map(([d, p]) => [d, p.has(ANY) ? [ANY] : sortedUnique(p)] as const)), dnsNames: dnsNames(manifests, pod) };
+}
+
+interface CiliumDnsRule {
+  readonly toPorts?: ReadonlyArray<{ readonly ports?: ReadonlyArray<{ readonly port?: string | number }>; readonly rules?: { readonly dns?: ReadonlyArray<{ readonly matchName?: string; readonly matchPattern?: string }> } }>;
+}
+
+function portsCover53(ports: ReadonlyArray<{ readonly port?: string | number }> | undefined): boolean {
+  return ports === undefined || ports.length === 0 || ports.some((p) => p.port === undefined || String(p.port) === '53' || String(p.port) === '0');
+}
+
+/**
+ * The DNS names the agent's pods may look up: the names and patterns of Cilium DNS rules, or
+ * `null` when lookups are not filtered (a vanilla NetworkPolicy cannot filter names; a Cilium
+ * rule without DNS rules on port 53, or with the pattern `*`, lets every name through, and
+ * cluster DNS forwards names outside the cluster upstream). `[]` when no DNS is allowed at all.
+ */
+export function dnsNames(manifests: readonly Manifest[], pod: { readonly namespace: string; readonly labels: Readonly<Record<string, string>> }): string[] | null {
+  const names = new Set<string>();
+  const { isolated } = egressGrants(manifests, pod);
+  if (!isolated) return null;
+  for (const m of manifests) {
+    const { isolated: selects, grants } = egressGrants([m], pod);
+    if (!selects && grants.length === 0) continue;
+    if (m.kind === 'NetworkPolicy') {
+      if (grants.some((g) => g.ports === 'any' || g.ports.some((p) => p.port === undefined || Number(p.port) === 53 || (typeof p.endPort === 'number' && Number(p.port) <= 53 && p.endPort >= 53)))) return null;
+      continue;
+    }
+    for (const rule of ((m['spec'] as { egress?: CiliumDnsRule[] } | undefined)?.egress ?? [])) {
+      if (rule.toPorts === undefined) return null;
+      for (const tp of rule.toPorts) {
+        if (!portsCover53(tp.ports)) continue;
+        const dns = tp.rules?.dns;
+        if (!dns) return null;
+        for (const d of dns) {
+          const name = d.matchName ?? d.matchPattern;
+          if (name === undefined || name === '*') return null;
+          names.add(name);
+        }
+      }
+    }
+  }
+  return sortedUnique(names);
 }

@@ -9,10 +9,12 @@
  * used) and a Deny with a condition as not denying, so the report never understates.
  */
 import type { IamStatement, PolicyDocument } from '../../aws/policy';
+import { codeChange, pinned } from '../../aws/risky';
 import { awsDangers } from '../../definition/dangerous';
 import { serviceAccountUsername } from '../../definition/types';
-import { allowedActionResources, evaluateIam, policyStatements, wildcardMatches, type IamPolicies } from '../iam/evaluate';
-import { sortedRecord, sortedUnique, type AgentRef, type AwsAccessModel, type AwsRoleAccess, type DangerFlag } from '../model';
+import { allowedActionResources, evaluateIam, policyStatements, statementMatches, wildcardMatches, type IamPolicies } from '../iam/evaluate';
+import { sortedRecord, sortedUnique, type AgentRef, type AwsAccessModel, type AwsRoleAccess, type DangerFlag, type ReachFlag } from '../model';
+import { approvalCondition, protectsApprovalTag } from './approval-tag';
 import type { TerraformResource } from '../read';
 import { numberOrNull, parseReference, stringList, type TerraformIndex } from './resources';
 
@@ -124,6 +126,22 @@ function trustOf(index: TerraformIndex, stack: string, role: TerraformResource, 
   return { assumableBy: sortedUnique(assumableBy), agentAdmitted, others: sortedUnique(others) };
 }
 
+/**
+ * Resource types of the AWS provider that attach identity policies to a role (or name which
+ * inline policies it keeps). Any other `aws_iam_*` resource that designates the role is read as
+ * attaching something unknown (fail closed); test/analysis/iam-attachments.test.ts fails when the
+ * provider gains such a type this list does not handle.
+ */
+export const IAM_ATTACHMENT_TYPES = [
+  'aws_iam_role', 'aws_iam_role_policy', 'aws_iam_role_policy_attachment', 'aws_iam_policy_attachment',
+  'aws_iam_role_policy_attachments_exclusive', 'aws_iam_role_policies_exclusive',
+] as const;
+
+/** `aws_iam_*` types that designate a role without attaching policies to it. */
+export const IAM_NON_ATTACHING_TYPES = ['aws_iam_policy', 'aws_iam_instance_profile', 'aws_iam_service_linked_role'] as const;
+
+const ROLE_ATTRIBUTES = ['role', 'roles', 'role_name', 'role_arn'];
+
 function attachedPolicies(index: TerraformIndex, stack: string, role: TerraformResource): AttachedPolicy[] {
   const out: AttachedPolicy[] = [];
   for (const inline of (Array.isArray(role.config['inline_policy']) ? role.config['inline_policy'] : []) as Array<Record<string, unknown>>) {
@@ -135,13 +153,43 @@ function attachedPolicies(index: TerraformIndex, stack: string, role: TerraformR
     const statements = statementsOf(p.config['policy']);
     out.push({ name: `inline ${String(p.config['name'] ?? p.name)}`, where: p.where, ...(statements ? { statements } : {}) });
   }
+  const designates = (value: unknown) => index.designates(stack, value, role, 'name');
   const arns = [
-    ...stringList(role.config['managed_policy_arns']).map((arn) => ({ arn, where: role.where })),
-    ...samestack('aws_iam_role_policy_attachment').filter((a) => index.designates(stack, a.config['role'], role, 'name')).map((a) => ({ arn: a.config['policy_arn'], where: a.where })),
-    ...samestack('aws_iam_policy_attachment').filter((a) => stringList(a.config['roles']).some((r) => index.designates(stack, r, role, 'name'))).map((a) => ({ arn: a.config['policy_arn'], where: a.where })),
+    ...listOrExpression(role.config['managed_policy_arns'], role.where),
+    ...samestack('aws_iam_role_policy_attachment').filter((a) => designates(a.config['role'])).map((a) => ({ arn: a.config['policy_arn'], where: a.where })),
+    ...samestack('aws_iam_policy_attachment').filter((a) => stringList(a.config['roles']).some(designates)).map((a) => ({ arn: a.config['policy_arn'], where: a.where })),
+    ...samestack('aws_iam_role_policy_attachments_exclusive').filter((a) => designates(a.config['role_name'])).flatMap((a) => listOrExpression(a.config['policy_arns'], a.where)),
   ];
   for (const { arn, where } of arns) out.push(managedPolicy(index, stack, arn, where));
+  // An exclusive list of inline policy names keeps inline policies that may not be in the output.
+  const inlineNames = new Set(out.filter((p) => p.name.startsWith('inline ')).map((p) => p.name.slice('inline '.length)));
+  for (const e of samestack('aws_iam_role_policies_exclusive').filter((a) => designates(a.config['role_name']))) {
+    const names = e.config['policy_names'];
+    for (const n of Array.isArray(names) ? names : [names]) {
+      if (typeof n !== 'string' || !inlineNames.has(n)) out.push({ name: `inline ${String(n)} (kept by ${e.address})`, where: e.where });
+    }
+  }
+  for (const { resource } of index.ofType('aws_iam_role').length > 0 ? unknownIamResources(index, stack) : []) {
+    if (ROLE_ATTRIBUTES.some((a) => designatesAny(index, stack, resource.config[a], role))) out.push({ name: `${resource.address} (an ${resource.type} this analysis does not know)`, where: resource.where });
+  }
   return out;
+}
+
+/** ARNs of a list attribute; an expression instead of a list is one unknown policy. */
+function listOrExpression(value: unknown, where: string): Array<{ arn: unknown; where: string }> {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value.map((arn) => ({ arn, where })) : [{ arn: value, where }];
+}
+
+function designatesAny(index: TerraformIndex, stack: string, value: unknown, role: TerraformResource): boolean {
+  const values = Array.isArray(value) ? value : [value];
+  return values.some((v) => index.designates(stack, v, role, 'name') || (typeof v === 'string' && index.designates(stack, v, role, 'arn')));
+}
+
+/** `aws_iam_*` resources of a stack that are neither attachments the analysis reads nor known not to attach. */
+function unknownIamResources(index: TerraformIndex, stack: string): ReadonlyArray<{ readonly resource: TerraformResource }> {
+  const known = new Set<string>([...IAM_ATTACHMENT_TYPES, ...IAM_NON_ATTACHING_TYPES]);
+  return index.stacks.filter((s) => s.stack === stack).flatMap((s) => s.resources.filter((r) => r.type.startsWith('aws_iam_') && !known.has(r.type)).map((resource) => ({ resource })));
 }
 
 function managedPolicy(index: TerraformIndex, stack: string, arn: unknown, where: string): AttachedPolicy {
@@ -188,13 +236,55 @@ export function allowedActions(grant: AwsRoleGrant): Array<{ action: string; lev
   return allowedActionResources(grantPolicies(grant)).map((a) => ({ action: a.action, level: a.accessLevels.join(', ') || 'Unknown', resource: a.resource }));
 }
 
+type Levels = Map<string, Map<string, Set<string>>>;
+
+function add(levels: Levels, level: string, action: string, resource: string): void {
+  const actions = levels.get(level) ?? new Map<string, Set<string>>();
+  levels.set(level, actions);
+  actions.set(action, (actions.get(action) ?? new Set()).add(resource));
+}
+
+function levelsRecord(levels: Levels): AwsRoleAccess['actions'] {
+  return sortedRecord([...levels].map(([level, actions]) => [level, sortedRecord([...actions].map(([a, r]) => [a, sortedUnique(r)] as const))] as const));
+}
+
+/** The identity Allow statements that allow `action` on `resource`. */
+function allowingStatements(grant: AwsRoleGrant, action: string, resource: string): IamStatement[] {
+  return grant.policies.flatMap((p) => (p.statements ?? []).filter((s) => s.Effect === 'Allow' && statementMatches(s, { action, resource })));
+}
+
+/**
+ * The approval epoch value a pair needs, when every identity statement allowing it requires the
+ * operator's approval tag and the boundary keeps the agent from setting that tag; undefined otherwise.
+ */
+function approvalOf(grant: AwsRoleGrant, action: string, resource: string): string | undefined {
+  if (!grant.boundary || !protectsApprovalTag(grant.boundary)) return undefined;
+  const values = allowingStatements(grant, action, resource).map(approvalCondition);
+  return values.length > 0 && values.every((v) => v !== undefined) && new Set(values).size === 1 ? values[0] : undefined;
+}
+
+/** Reach of a role's allowed pairs: code-changing writes whose allowing statements do not all pin what runs. */
+export function awsReach(grant: AwsRoleGrant): ReachFlag[] {
+  const out: ReachFlag[] = [];
+  for (const { action, resource } of allowedActions(grant)) {
+    const change = codeChange(action);
+    if (!change) continue;
+    const statements = allowingStatements(grant, action, resource);
+    if (change.pins && statements.length > 0 && statements.every((s) => pinned(s.Condition, change.pins!))) continue;
+    out.push({ backend: 'aws', grant: `iam ${action} on ${resource}`, reach: change.reach, id: 'aws-runs-code' });
+  }
+  return out;
+}
+
 function roleAccess(grant: AwsRoleGrant): AwsRoleAccess {
   const allowed = allowedActions(grant);
-  const byLevel = new Map<string, Map<string, Set<string>>>();
+  const byLevel: Levels = new Map();
+  const gated: Levels = new Map();
+  const approvals = new Set<string>();
   for (const a of allowed) {
-    const actions = byLevel.get(a.level) ?? new Map<string, Set<string>>();
-    byLevel.set(a.level, actions);
-    actions.set(a.action, (actions.get(a.action) ?? new Set()).add(a.resource));
+    const approval = approvalOf(grant, a.action, a.resource);
+    if (approval !== undefined) approvals.add(approval);
+    add(approval !== undefined ? gated : byLevel, a.level, a.action, a.resource);
   }
   const dangerous: DangerFlag[] = [];
   for (const action of sortedUnique(allowed.map((a) => a.action))) {
@@ -206,9 +296,24 @@ function roleAccess(grant: AwsRoleGrant): AwsRoleAccess {
     assumableBy: grant.assumableBy,
     permissionsBoundary: grant.boundaryName,
     maxSessionDurationSeconds: grant.maxSessionDurationSeconds,
-    actions: sortedRecord([...byLevel].map(([level, actions]) => [level, sortedRecord([...actions].map(([a, r]) => [a, sortedUnique(r)] as const))] as const)),
+    actions: levelsRecord(byLevel),
+    approvalActions: levelsRecord(gated),
+    approval: approvals.size > 0 ? [...approvals].sort().map((v) => `operator tag ${v}`).join('; ') : null,
     dangerous,
     unresolved: sortedUnique(unresolved),
+  };
+}
+
+/** The access of a role with these identity policies and boundary (the guard's ceiling uses it on rendered documents). */
+export function roleAccessOf(policies: readonly AttachedPolicy[], boundary: readonly IamStatement[] | undefined, name: string): AwsRoleAccess {
+  return roleAccess(pseudoGrant(policies, boundary, name));
+}
+
+/** A role grant for documents that are not in an output. */
+export function pseudoGrant(policies: readonly AttachedPolicy[], boundary: readonly IamStatement[] | undefined, name: string): AwsRoleGrant {
+  return {
+    stack: '', role: { type: 'aws_iam_role', name, address: `aws_iam_role.${name}`, where: 'ceiling', config: {} }, name,
+    assumableBy: [], admitsOthers: [], policies, boundary, boundaryName: boundary ? 'boundary' : null, maxSessionDurationSeconds: null,
   };
 }
 

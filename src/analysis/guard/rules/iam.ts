@@ -1,7 +1,8 @@
 /** Guard rules for AWS IAM: roles the agent can assume, their policies, boundary and session length. */
-import { permissionPolicy } from '../../../aws/policy';
+import type { IamStatement, PolicyDocument } from '../../../aws/policy';
 import { phaseLabel } from '../../../phase/table';
-import { evaluateIam, expandActionPattern, type IamPolicies } from '../../iam/evaluate';
+import { evaluateIam, expandActionPattern, policyStatements, statementMatches, type IamPolicies } from '../../iam/evaluate';
+import { approvalCondition, protectsApprovalTag } from '../../terraform/approval-tag';
 import { awsRoleGrants, grantPolicies } from '../../terraform/aws';
 import type { GuardContext } from '../context';
 import type { GuardRule, RuleHit } from '../types';
@@ -11,11 +12,28 @@ function list(v: unknown): string[] {
   return typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
+function resourcesOf(docs: ReadonlyArray<PolicyDocument | undefined>): string[] {
+  return docs.flatMap((d) => (d ? policyStatements(d) : [])).flatMap((s) => [...list(s.Resource), ...list(s.NotResource)]);
+}
+
+/**
+ * The phase-3 approval a ceiling pair needs: the approval tag value, when every ceiling statement
+ * that allows it requires the tag; undefined when it needs none.
+ */
+function neededApproval(ceiling: readonly IamStatement[], action: string, resource: string): string | undefined {
+  const allowing = ceiling.filter((s) => s.Effect === 'Allow' && statementMatches(s, { action, resource }));
+  const values = allowing.map(approvalCondition);
+  return values.length > 0 && values.every((v) => v !== undefined) ? values[0] : undefined;
+}
+
 function aboveCeiling(ctx: GuardContext): RuleHit[] {
-  const doc = permissionPolicy(ctx.definition, ctx.phase);
-  const ceiling: IamPolicies = { identity: doc ? [doc] : [] };
+  const { permissions, boundary: ceilingBoundary } = ctx.ceiling.iam;
+  const ceiling: IamPolicies = { identity: permissions ? [permissions] : [], ...(ceilingBoundary ? { boundary: ceilingBoundary } : {}) };
+  const ceilingStatements = permissions ? [...policyStatements(permissions)] : [];
   return awsRoleGrants(ctx.terraform, ctx.agent).flatMap((g) => {
     const { boundary } = grantPolicies(g);
+    // Candidates: `*` and every ARN any policy involved names, so a `Resource: "*"` statement is read as every one of them.
+    const candidates = [...new Set(['*', ...resourcesOf([...g.policies.map((p) => ({ Statement: p.statements ?? [] })), boundary, permissions, ceilingBoundary])])].sort();
     return g.policies.flatMap((p) => {
       const extra: string[] = [];
       for (const s of (p.statements ?? []).filter((st) => st.Effect === 'Allow')) {
@@ -25,9 +43,14 @@ function aboveCeiling(ctx: GuardContext): RuleHit[] {
         }
         const statement: IamPolicies = { identity: [{ Statement: [s] }], ...(boundary ? { boundary } : {}) };
         for (const { action } of list(s.Action).flatMap(expandActionPattern)) {
-          for (const resource of list(s.Resource ?? '*')) {
+          for (const resource of candidates) {
             const req = { action, resource };
-            if (evaluateIam(statement, req) === 'allow' && evaluateIam(ceiling, req) !== 'allow') extra.push(`${action} on ${resource}`);
+            if (evaluateIam(statement, req) !== 'allow') continue;
+            if (evaluateIam(ceiling, req) !== 'allow') extra.push(`${action} on ${resource}`);
+            else {
+              const approval = neededApproval(ceilingStatements, action, resource);
+              if (approval !== undefined && approvalCondition(s) !== approval) extra.push(`${action} on ${resource} without the operator's approval tag`);
+            }
           }
         }
       }
@@ -35,6 +58,12 @@ function aboveCeiling(ctx: GuardContext): RuleHit[] {
       return [{ what: `IAM policy ${p.name} on role "${g.name}" (assumable by the agent) allows ${listed([...new Set(extra)])}${boundary ? ' within its boundary' : ''}, above the ${phaseLabel(ctx.phase)} ceiling`, where: p.where }];
     });
   });
+}
+
+function approvalTag(ctx: GuardContext): RuleHit[] {
+  return awsRoleGrants(ctx.terraform, ctx.agent)
+    .filter((g) => g.boundary && !protectsApprovalTag(g.boundary))
+    .map((g) => ({ what: `the permissions boundary ${g.boundaryName} of IAM role "${g.name}" does not deny the agent setting or removing the approval tag, so it could approve its own writes`, where: g.role.where }));
 }
 
 function noBoundary(ctx: GuardContext): RuleHit[] {
@@ -121,5 +150,13 @@ export const IAM_RULES: readonly GuardRule[] = [
     why: 'A boundary given by ARN (aws.permissionsBoundaryArn) is not checked here: the identity policies are checked against the phase as if it allowed everything, so a wider boundary is not caught, and a narrower one is not credited.',
     fix: 'Suppress with the reason the boundary is trusted (e.g. who owns the managed policy), or let TrustPhasedAgent render the boundary by leaving permissionsBoundaryArn unset.',
     check: unknownBoundary,
+  },
+  {
+    id: 'GT-IAM-007',
+    level: 'error',
+    checks: 'The permissions boundary of every role the agent can assume denies it setting or removing the approval tag (graduated-trust.dev/approved-for) in any way.',
+    why: 'In Limited Remediation a write is allowed only on resources an operator tagged for the agent; an agent that can tag resources itself approves its own writes.',
+    fix: 'Keep the boundary TrustPhasedAgent renders (its NoApprovalTagKeys, NoApprovalTagValue and NoUnkeyedTagging statements).',
+    check: approvalTag,
   },
 ];

@@ -1,9 +1,13 @@
-/** Guard rules for the Kubernetes API: RBAC bindings and the admission policy. */
-import { PHASE_VALUES, PHASES, phaseLabel } from '../../../phase/table';
-import type { AdmissionAccess } from '../../../k8s/admission';
-import { BINDING_KIND, POLICY_KIND, boundPolicy, isAdmissionKind, jsonDifferences, jsonEqual, renderedAdmission } from '../../k8s/admission';
-import { KubernetesRowCover, rowDangers, rowText } from '../../k8s/access';
+/** Guard rules for the Kubernetes API: RBAC bindings, reach, the admission policies and other agents' control objects. */
+import { LABELS, objectNames } from '../../../definition/names';
+import type { AdmissionObject } from '../../../k8s/admission';
+import { activeRbacRules } from '../../../k8s/rbac';
+import { PHASES, phaseLabel } from '../../../phase/table';
+import { BINDING_KIND, POLICY_KIND, boundPolicy, isAdmissionKind, jsonDifferences } from '../../k8s/admission';
+import { admittedRowDangers, agentAdmission, rowCoveredBy, rowDangers, rowText, KubernetesRowCover, type KubernetesRow } from '../../k8s/access';
+import { kubernetesReach } from '../../k8s/reach';
 import type { Manifest } from '../../k8s/authorizer';
+import { ANY } from '../../model';
 import type { GuardContext } from '../context';
 import type { GuardRule, RuleHit } from '../types';
 
@@ -15,12 +19,26 @@ export function listed(items: readonly string[]): string {
   return items.length > MAX_LISTED ? `${shown} and ${items.length - MAX_LISTED} more` : shown;
 }
 
+const admissionOfRun = new WeakMap<GuardContext, ReturnType<typeof agentAdmission>>();
+
+/** The agent's admission as the output has it, once per run. */
+function admission(ctx: GuardContext): ReturnType<typeof agentAdmission> {
+  let found = admissionOfRun.get(ctx);
+  if (!found) {
+    found = agentAdmission(ctx.index, ctx.agent);
+    admissionOfRun.set(ctx, found);
+  }
+  return found;
+}
+
 function aboveCeiling(ctx: GuardContext): RuleHit[] {
   const ceiling = new KubernetesRowCover(ctx.ceiling.kubernetes);
+  const ceilingReach = new Set(ctx.ceiling.model.reach.map((r) => `${r.grant}\u0000${r.reach}`));
   return ctx.bindings.flatMap((b) => {
     const extra = b.rows.filter((row) => !ceiling.covers(row));
     const urls = b.nonResource.map((u) => `${u.verb} ${u.url}`);
-    const above = [...new Set([...extra.map(rowText), ...urls])];
+    const reach = kubernetesReach(b.rows, rowDangers, admission(ctx)).filter((r) => !ceilingReach.has(`${r.grant}\u0000${r.reach}`)).map((r) => `${r.grant} (${r.reach})`);
+    const above = [...new Set([...extra.map(rowText), ...urls, ...reach])];
     if (above.length === 0) return [];
     return [{
       what: `${b.ref.binding} (subject ${b.ref.subject}) grants ${b.ref.role} to the agent, including ${listed(above)}, above the ${phaseLabel(ctx.phase)} ceiling`,
@@ -33,7 +51,7 @@ function unresolvedRole(ctx: GuardContext): RuleHit[] {
   return ctx.bindings
     .filter((b) => !b.ref.resolved)
     .map((b) => ({
-      what: `${b.ref.binding} binds ${b.ref.role} to the agent (subject ${b.ref.subject}), but that role is not in the output, so its access cannot be checked`,
+      what: `${b.ref.binding} binds ${b.ref.role} to the agent (subject ${b.ref.subject}), but ${b.ref.role.endsWith('(aggregated)') ? 'an aggregated ClusterRole also holds the rules of every labelled ClusterRole of the cluster, and those outside the output are unknown' : 'that role is not in the output'}, so its access cannot be checked`,
       where: ctx.where(b.source),
     }));
 }
@@ -58,52 +76,69 @@ function foreignBinding(ctx: GuardContext): RuleHit[] {
 
 function dangerousGrant(ctx: GuardContext): RuleHit[] {
   return ctx.bindings.flatMap((b) => {
-    const flags = b.rows.flatMap((row) => rowDangers(row).filter((d) => d.id !== 'wildcard').map((d) => `${rowText(row)} (${d.id})`));
+    const flags = b.rows.flatMap((row) => admittedRowDangers(row, admission(ctx)).filter((d) => d.id !== 'wildcard').map((d) => `${rowText(row)} (${d.id})`));
     if (flags.length === 0) return [];
     return [{ what: `${b.ref.binding} grants the agent ${listed([...new Set(flags)])} from the dangerous set`, where: ctx.where(b.source) }];
   });
 }
 
-/**
- * `a, b` of the fields where `actual` differs from the rendering of the agent's phase, or
- * undefined when it equals the rendering of a phase with the same admission (they differ only in
- * the phase the message names).
- */
-function differingFields(actual: unknown, ctx: GuardContext, rendered: AdmissionAccess, part: (a: AdmissionAccess) => unknown): string | undefined {
-  const own = part(rendered);
-  if (jsonEqual(actual, own)) return undefined;
-  const mode = PHASES[ctx.phase].writeAdmission;
-  const alike = PHASE_VALUES.filter((p) => p !== ctx.phase && PHASES[p].writeAdmission === mode);
-  if (alike.some((p) => jsonEqual(actual, part(renderedAdmission(ctx.definition, p)!)))) return undefined;
-  return listed(jsonDifferences(actual, own, 'spec'));
-}
-
-/** What differs between the agent's admission objects and what TrustPhasedAgent renders, with the object to point at. */
-function admissionProblems(ctx: GuardContext): Array<{ what: string; source?: Manifest }> {
-  const rendered = renderedAdmission(ctx.definition, ctx.phase);
-  if (!rendered) return [];
+/** What differs between one admission policy (and its bindings) in the output and the rendering. */
+function policyProblems(ctx: GuardContext, rendered: AdmissionObject): Array<{ what: string; source?: Manifest }> {
   const name = rendered.policy.metadata!.name!;
   const policy = ctx.index.ofKind(POLICY_KIND).find((m) => isAdmissionKind(m, POLICY_KIND) && m.metadata?.name === name);
   if (!policy) return [{ what: `ValidatingAdmissionPolicy "${name}" is missing` }];
   const problems: Array<{ what: string; source?: Manifest }> = [];
   const rendering = `what TrustPhasedAgent renders for ${phaseLabel(ctx.phase)}`;
-  const policyFields = differingFields(policy['spec'], ctx, rendered, (r) => r.policy.spec);
-  if (policyFields) problems.push({ what: `ValidatingAdmissionPolicy "${name}" differs from ${rendering} at ${policyFields}`, source: policy });
+  const annotation = LABELS.admission;
+  const fields = [
+    ...jsonDifferences(policy['spec'], rendered.policy.spec, 'spec'),
+    ...(policy.metadata?.annotations?.[annotation] === rendered.policy.metadata?.annotations?.[annotation] ? [] : [`metadata.annotations["${annotation}"]`]),
+  ];
+  if (fields.length > 0) problems.push({ what: `ValidatingAdmissionPolicy "${name}" differs from ${rendering} at ${listed(fields)}`, source: policy });
   const bindings = ctx.index.ofKind(BINDING_KIND).filter((m) => isAdmissionKind(m, BINDING_KIND) && boundPolicy(m) === name);
   if (bindings.length === 0) problems.push({ what: `no ValidatingAdmissionPolicyBinding binds "${name}"` });
   for (const b of bindings) {
-    const fields = differingFields(b['spec'], ctx, rendered, (r) => r.binding.spec);
-    if (fields) problems.push({ what: `ValidatingAdmissionPolicyBinding "${b.metadata?.name ?? ''}" of "${name}" differs from ${rendering} at ${fields}`, source: b });
+    const diff = jsonDifferences(b['spec'], rendered.binding.spec, 'spec');
+    if (diff.length > 0) problems.push({ what: `ValidatingAdmissionPolicyBinding "${b.metadata?.name ?? ''}" of "${name}" differs from ${rendering} at ${listed(diff)}`, source: b });
   }
   return problems;
 }
 
-function admission(ctx: GuardContext): RuleHit[] {
-  const rbacInOutput = ctx.bindings.some((b) => ctx.ownObject(b.source));
-  if (!rbacInOutput) return [];
-  return admissionProblems(ctx).map(({ what, source }) => ({
-    what: `${what}; ${phaseLabel(ctx.phase)} requires admission to ${PHASES[ctx.phase].writeAdmission === 'deny' ? 'reject every write' : 'admit only approved writes'} by the agent`,
-    where: ctx.where(source ?? ctx.bindings.find((b) => ctx.ownObject(b.source))!.source),
+const PROMISE = { deny: 'reject every write', approval: 'admit only declared actions, each with a single-use operator approval', actions: 'admit only declared actions' } as const;
+
+function admissionPolicies(ctx: GuardContext): RuleHit[] {
+  const own = ctx.bindings.find((b) => ctx.ownObject(b.source));
+  if (!own) return [];
+  const { writes, approvals, fence } = ctx.ceiling.admission;
+  const what = [
+    ...policyProblems(ctx, writes).map((p) => ({ ...p, what: `${p.what}; ${phaseLabel(ctx.phase)} requires admission to ${PROMISE[PHASES[ctx.phase].writeAdmission]} by the agent` })),
+    ...policyProblems(ctx, approvals).map((p) => ({ ...p, what: `${p.what}; only approvers may write the agent's approvals` })),
+    ...policyProblems(ctx, fence).map((p) => ({ ...p, what: `${p.what}; pods running as the agent must stay inside its NetworkPolicy` })),
+  ];
+  return what.map(({ what: text, source }) => ({ what: text, where: ctx.where(source ?? own.source) }));
+}
+
+/** Rows writing another agent's approvals or phase ConfigMap. */
+function controlObjectRows(other: { name: string; namespace: string }): KubernetesRow[] {
+  const names = objectNames(other.name);
+  return ['create', 'update', 'patch', 'delete'].flatMap((verb) => [names.approvals, names.phaseConfig].map((name) => ({ scope: other.namespace, apiGroup: '', resource: 'configmaps', verb, name })));
+}
+
+/** Rows the definition grants through rules that carry a dangerous reason. */
+function acknowledgedRows(ctx: GuardContext): KubernetesRow[] {
+  return activeRbacRules(ctx.definition, ctx.phase).filter((r) => r.dangerous).flatMap((r) => {
+    const scopes = r.clusterScoped ? [ANY] : [...(r.namespaces ?? [])];
+    const names = r.resourceNames ?? [ANY];
+    return scopes.flatMap((scope) => r.apiGroups.flatMap((apiGroup) => r.resources.flatMap((resource) => r.verbs.flatMap((verb) => names.map((name) => ({ scope, apiGroup, resource, verb, name }))))));
+  });
+}
+
+function otherAgentsObjects(ctx: GuardContext): RuleHit[] {
+  const acknowledged = acknowledgedRows(ctx);
+  return (ctx.input.otherAgents ?? []).flatMap((other) => ctx.bindings.flatMap((b) => {
+    const hits = controlObjectRows(other).filter((want) => b.rows.some((row) => rowCoveredBy(want, row)) && !acknowledged.some((row) => rowCoveredBy(want, row)));
+    if (hits.length === 0) return [];
+    return [{ what: `${b.ref.binding} lets the agent ${listed([...new Set(hits.map((h) => `${h.verb} ConfigMap ${other.namespace}/${h.name}`))])}, agent ${other.name}'s approvals or phase, without a dangerous reason`, where: ctx.where(b.source) }];
   }));
 }
 
@@ -144,7 +179,7 @@ export const KUBERNETES_RULES: readonly GuardRule[] = [
   {
     id: 'GT-K8S-005',
     level: 'warning',
-    checks: 'The agent holds no grant from the dangerous set (secrets, exec/attach/portforward, tokens, nodes/proxy, escalate/bind/impersonate, guardrail writes).',
+    checks: 'The agent holds no grant from the dangerous set (secrets, exec/attach/portforward, tokens, nodes/proxy, escalate/bind/impersonate, guardrail writes, pod template writes admission does not bound).',
     why: 'These grants read credentials, run code in other workloads or edit the agent\'s own guardrails; even when acknowledged in the definition a reviewer should see them.',
     fix: 'Remove the grant, or suppress with the reason (the definition\'s dangerous.reason is a good start).',
     check: dangerousGrant,
@@ -152,9 +187,17 @@ export const KUBERNETES_RULES: readonly GuardRule[] = [
   {
     id: 'GT-K8S-006',
     level: 'error',
-    checks: 'In phases whose writeAdmission is deny or approval, the agent\'s ValidatingAdmissionPolicy and every binding of it are present and have exactly the spec TrustPhasedAgent renders for the phase.',
-    why: 'In Shadow and Read-Only Assist admission rejects every write by the agent, and in Limited Remediation it admits only operator-approved writes; without the policy RBAC alone decides.',
-    fix: 'Keep the admission policy and binding TrustPhasedAgent renders unchanged (failurePolicy Fail, the agent match condition, the validations, validationActions [Deny], no extra matchResources, approvals from the operator ConfigMap).',
-    check: admission,
+    checks: 'The agent\'s three ValidatingAdmissionPolicies (writes, approvals, fence) and every binding of them are present and exactly what TrustPhasedAgent renders for the phase and its epoch.',
+    why: 'Admission is what makes a phase hold: it rejects every write in Shadow and Read-Only Assist, admits only declared actions (each with a single-use approval in Limited Remediation), lets only approvers write approvals, and keeps pods running as the agent inside its NetworkPolicy. Without them RBAC alone decides.',
+    fix: 'Keep the admission policies and bindings TrustPhasedAgent renders unchanged (re-synthesize after the state file changes, since the epoch is part of them).',
+    check: admissionPolicies,
+  },
+  {
+    id: 'GT-K8S-007',
+    level: 'error',
+    checks: 'No binding lets the agent write the approvals or phase ConfigMap of another agent of the app (a namespace-wide ConfigMap write where another agent lives included) unless a rule of its definition carries a dangerous reason for it.',
+    why: 'Writing another agent\'s approvals approves its writes; writing its phase ConfigMap tells its binary it may act. Validation sees one definition; the guard sees the whole app.',
+    fix: 'Limit the ConfigMap rule with resourceNames that exclude the other agent\'s objects, or move the agent out of that namespace, or add dangerous: { reason } to the rule.',
+    check: otherAgentsObjects,
   },
 ];

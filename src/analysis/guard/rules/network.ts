@@ -58,6 +58,41 @@ function wideEgress(ctx: GuardContext): RuleHit[] {
   });
 }
 
+/** DNS names the output lets the agent look up beyond what the ceiling allows. */
+function wideDns(ctx: GuardContext): RuleHit[] {
+  const allowed = ctx.ceiling.model.egress.dnsNames;
+  const actual = ctx.access.egress.dnsNames;
+  if (allowed === null || !egress(ctx).isolated) return [];
+  const extra = actual === null ? ['any name (lookups are not filtered, so DNS carries data out)'] : actual.filter((n) => !allowed.includes(n));
+  if (extra.length === 0) return [];
+  const policy = policies(ctx).find((m) => m.kind !== 'NetworkPolicy' && selects(m, ctx, pod(ctx).labels)) ?? policies(ctx).find((m) => selects(m, ctx, pod(ctx).labels));
+  return [{ what: `the policies selecting the agent's pods let it look up ${listed(extra)}, above the ${phaseLabel(ctx.phase)} ceiling (${allowed.length > 0 ? listed(allowed) : 'no names'})`, where: policy ? ctx.where(policy) : ctx.agent.namespace }];
+}
+
+/** Ports the definition's active egress opens, over every destination. */
+function openPorts(ctx: GuardContext): Set<string> {
+  return new Set([...ctx.ceiling.egress.entries()].flatMap(([dest, ports]) => (dest.includes('kube-dns') ? [] : [...ports])));
+}
+
+/**
+ * Under default deny an agent reaches only what its egress names: a definition that reads the
+ * Kubernetes API, Vault or AWS without egress on their ports cannot work in the cluster.
+ */
+function unreachable(ctx: GuardContext): RuleHit[] {
+  if (!ctx.index.find('ServiceAccount', ctx.agent.namespace, ctx.agent.name)) return [];
+  const ports = openPorts(ctx);
+  const has = (...want: string[]) => want.some((p) => ports.has(p));
+  const def = ctx.definition;
+  const declares = (key: 'kubernetes' | 'vault' | 'aws') => (['observe', 'recommend', 'remediate', 'autonomous'] as const).some((t) => (def[t]?.[key]?.length ?? 0) > 0 || (key === 'kubernetes' && (def[t]?.kubernetesActions?.length ?? 0) > 0));
+  const missing: string[] = [];
+  if (declares('kubernetes') && !has('443/TCP', '6443/TCP')) missing.push('the Kubernetes API server (no egress on 443 or 6443/TCP)');
+  if (declares('vault') && !has('8200/TCP', '443/TCP')) missing.push('Vault (no egress on 8200 or 443/TCP)');
+  if (declares('aws') && !has('443/TCP')) missing.push('the AWS endpoints (no egress on 443/TCP)');
+  if (missing.length === 0) return [];
+  const sa = ctx.index.find('ServiceAccount', ctx.agent.namespace, ctx.agent.name)!;
+  return [{ what: `the agent's pods cannot reach ${missing.join(', ')} under default-deny egress in ${phaseLabel(ctx.phase)}`, where: ctx.where(sa) }];
+}
+
 function selects(m: Manifest, ctx: GuardContext, labels: Readonly<Record<string, string>>): boolean {
   const spec = (m['spec'] ?? {}) as { podSelector?: LabelSelector; endpointSelector?: LabelSelector };
   if (m.kind === 'NetworkPolicy') return (m.metadata?.namespace ?? '') === ctx.agent.namespace && selectorMatches(spec.podSelector ?? {}, labels);
@@ -95,10 +130,10 @@ export const NETWORK_RULES: readonly GuardRule[] = [
   {
     id: 'GT-NET-002',
     level: 'error',
-    checks: 'No NetworkPolicy or Cilium policy selecting the agent\'s pods allows egress beyond DNS and the egress of the phase\'s active tiers.',
+    checks: 'No NetworkPolicy or Cilium policy selecting the agent\'s pods allows egress beyond DNS and the egress of the phase\'s active tiers, nor (Cilium) DNS lookups of names beyond the cluster domain and the active tiers\' fqdn destinations.',
     why: 'Policies add up: any policy that selects the pods widens where they can send data, whoever wrote it.',
     fix: 'Narrow the policy\'s pod selector so it does not select the agent, or declare the destination in the agent definition\'s egress.',
-    check: wideEgress,
+    check: (ctx) => [...wideEgress(ctx), ...wideDns(ctx)],
   },
   {
     id: 'GT-NET-003',
@@ -107,5 +142,13 @@ export const NETWORK_RULES: readonly GuardRule[] = [
     why: 'The agent needs no inbound connections; an open port lets other workloads feed it input or reach its credentials.',
     fix: 'Remove the ingress rule or narrow its selector, or suppress with the reason (e.g. a metrics scraper).',
     check: ingress,
+  },
+  {
+    id: 'GT-NET-004',
+    level: 'warning',
+    checks: 'The egress of the phase reaches the services the definition uses: the Kubernetes API server (443/6443), Vault (8200 or 443) and AWS (443).',
+    why: 'Egress is default-deny: an agent with Kubernetes, Vault or AWS access but no egress to them fails at run time, and the fix people reach for under pressure is a wide-open policy.',
+    fix: 'Add an egress rule to the observe tier for each: the API server endpoint (e.g. { cidr: \'10.0.0.1/32\' } on 443 and 6443), Vault\'s pods or address on 8200, the AWS endpoints on 443 (a VPC endpoint CIDR or, with Cilium, their fqdn); or suppress with the reason (e.g. a proxy).',
+    check: unreachable,
   },
 ];

@@ -1,7 +1,8 @@
-/** Guard rules for Vault: roles the agent logs in with, their policies and token TTLs. */
+/** Guard rules for Vault: roles the agent logs in with, their policies and token TTLs, and its approval role. */
 import { phaseLabel } from '../../../phase/table';
-import { vaultRulesForPhase } from '../../../vault/rules';
-import { vaultRoleGrants } from '../../terraform/vault';
+import { approvalNames, approvalRoleConfig, approvalSettings, approverPolicyText } from '../../../vault/approval';
+import { jsonEqual } from '../../k8s/admission';
+import { selfApproves, vaultApprovalGrants, vaultRoleGrants } from '../../terraform/vault';
 import { VaultAcl } from '../../vault/acl';
 import type { GuardContext } from '../context';
 import type { GuardRule, RuleHit } from '../types';
@@ -9,15 +10,53 @@ import { listed } from './kubernetes';
 
 function aboveCeiling(ctx: GuardContext): RuleHit[] {
   const grants = vaultRoleGrants(ctx.terraform, ctx.agent);
-  if (grants.length === 0) return [];
-  const ceiling = new VaultAcl([vaultRulesForPhase(ctx.definition, ctx.phase)]);
-  return grants.flatMap((g) =>
-    g.policies.flatMap((p) => {
-      const extra = p.rules.flatMap((r) => r.capabilities.filter((cap) => cap !== 'deny' && !ceiling.allows(r.path, cap)).map((cap) => `${r.path}: ${cap}`));
-      if (extra.length === 0) return [];
-      return [{ what: `Vault policy "${p.name}", attached to role "${g.name}" that the agent logs in with, grants ${listed([...new Set(extra)])}, above the ${phaseLabel(ctx.phase)} ceiling`, where: p.resource.where }];
-    }),
-  );
+  const approvals = vaultApprovalGrants(ctx.terraform, ctx.agent);
+  if (grants.length === 0 && approvals.length === 0) return [];
+  const own = new VaultAcl([ctx.ceiling.vault.agent]);
+  const approval = new VaultAcl([ctx.ceiling.vault.approval]);
+  const above = (acl: VaultAcl, rules: ReadonlyArray<{ path: string; capabilities: readonly string[] }>) =>
+    [...new Set(rules.flatMap((r) => r.capabilities.filter((cap) => cap !== 'deny' && !acl.allows(r.path, cap)).map((cap) => `${r.path}: ${cap}`)))];
+  const hits: RuleHit[] = [];
+  for (const g of grants) {
+    for (const p of g.policies) {
+      const extra = above(own, p.rules);
+      const needsApproval = extra.filter((e) => { const [path, cap] = e.split(': '); return approval.allows(path!, cap!); });
+      if (extra.length === 0) continue;
+      const why = needsApproval.length > 0 ? ` (${listed(needsApproval)} only with an operator approval token in this phase)` : '';
+      hits.push({ what: `Vault policy "${p.name}", attached to role "${g.name}" that the agent logs in with, grants ${listed(extra)}, above the ${phaseLabel(ctx.phase)} ceiling${why}`, where: p.resource.where });
+    }
+  }
+  const ownAcl = new VaultAcl(grants.flatMap((g) => g.policies.map((p) => p.rules)));
+  for (const a of approvals) {
+    if (selfApproves(ownAcl, a.name)) hits.push({ what: `the agent's own Vault policies let it create tokens of its approval role "${a.name}", so it can approve its own writes`, where: a.role.where });
+    for (const p of a.policies) {
+      const extra = above(approval, p.rules);
+      if (extra.length > 0) hits.push({ what: `Vault policy "${p.name}", carried by tokens of the approval role "${a.name}", grants ${listed(extra)}, beyond the writes that need approval in ${phaseLabel(ctx.phase)}`, where: p.resource.where });
+    }
+  }
+  return hits;
+}
+
+/** The approval role and approver policy must be exactly what TrustPhasedAgent renders; login roles need an audience. */
+function approvalMechanism(ctx: GuardContext): RuleHit[] {
+  const hits: RuleHit[] = vaultRoleGrants(ctx.terraform, ctx.agent)
+    .filter((g) => g.access.auth === 'kubernetes' && g.access.audience === null)
+    .map((g) => ({ what: `Vault role "${g.name}" accepts ServiceAccount tokens of any audience, so the agent's API-server token doubles as a Vault login`, where: g.role.where }));
+  const vault = ctx.input.vault ?? { authBackendPath: 'kubernetes' };
+  const settings = approvalSettings(vault);
+  const names = approvalNames(ctx.definition);
+  for (const a of vaultApprovalGrants(ctx.terraform, ctx.agent)) {
+    const expected = approvalRoleConfig(ctx.definition.name, names.policy, settings);
+    const actual = Object.fromEntries(Object.keys(expected).map((k) => [k, k === 'allowed_policies' ? a.policies.map((p) => p.name) : a.role.config[k]]));
+    const differing = Object.keys(expected).filter((k) => !jsonEqual(actual[k], expected[k]));
+    const extra = ['allowed_policies_glob', 'allowed_entity_aliases', 'token_bound_cidrs'].filter((k) => Array.isArray(a.role.config[k]) ? (a.role.config[k] as unknown[]).length > 0 : a.role.config[k] !== undefined);
+    if (differing.length + extra.length > 0) hits.push({ what: `Vault token role "${a.name}" differs from the single-use, operator-only approval role TrustPhasedAgent renders at ${listed([...differing, ...extra])}`, where: a.role.where });
+  }
+  for (const { stack, resource } of ctx.terraform.ofType('vault_policy')) {
+    if (ctx.terraform.literal(stack, resource.config['name']) !== names.approver) continue;
+    if (resource.config['policy'] !== approverPolicyText(ctx.definition.name, settings)) hits.push({ what: `Vault policy "${names.approver}" differs from the approver policy TrustPhasedAgent renders (create wrapped tokens of the approval role, nothing else)`, where: resource.where });
+  }
+  return hits;
 }
 
 function ttl(ctx: GuardContext): RuleHit[] {
@@ -50,7 +89,7 @@ export const VAULT_RULES: readonly GuardRule[] = [
   {
     id: 'GT-VAULT-001',
     level: 'error',
-    checks: 'No Vault policy attached to a Kubernetes auth role the agent can log in with grants a capability its phase does not allow on that path.',
+    checks: 'No Vault policy attached to an auth role the agent can log in with (Kubernetes or JWT/OIDC) grants a capability its phase does not allow it directly on that path, no approval role token grants more than the phase\'s approved writes, and the agent cannot mint approval tokens.',
     why: 'A token carries every policy of its role; another policy attached to the agent\'s role, or another role bound to its ServiceAccount, widens its secrets access.',
     fix: 'Detach the policy or unbind the role, or declare the path in the agent definition so it follows the phase.',
     check: aboveCeiling,
@@ -78,5 +117,13 @@ export const VAULT_RULES: readonly GuardRule[] = [
     why: 'A wildcard or extra name lets other workloads obtain tokens with the agent\'s policies.',
     fix: 'Bind the role to exactly the agent\'s ServiceAccount and namespace, or suppress with the reason.',
     check: admitsOthers,
+  },
+  {
+    id: 'GT-VAULT-005',
+    level: 'error',
+    checks: 'Kubernetes auth roles the agent logs in with require an audience, and its approval token role and approver policy are exactly what TrustPhasedAgent renders.',
+    why: 'Without an audience any ServiceAccount token of the agent, the one for the API server included, logs in. A looser approval role (batch tokens, more uses, renewable, inheriting the operator\'s identity) turns one approval into standing access.',
+    fix: 'Set audience on the role (TrustPhasedAgent does, default "vault"); keep the approval role and approver policy as rendered, and change their settings through vault.approvalTokens.',
+    check: approvalMechanism,
   },
 ];
