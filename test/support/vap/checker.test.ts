@@ -78,7 +78,7 @@ describe('return types (compile.go:188-205)', () => {
     expect(errorOf('variables.isAgent && variables.name == "x"')).toBeUndefined();
   });
 
-  it('requires a string messageExpression', () => {
+  it('fails a messageExpression that is not a string', () => {
     const c = compile('object.metadata.name', env(), [T.string]);
     expect(c.ok ? undefined : c.error).toBe('must evaluate to string but got dyn');
     expect(compile("'name: ' + string(object.metadata.name)", env(), [T.string]).ok).toBe(true);
@@ -109,11 +109,11 @@ describe('CEL the evaluator refuses', () => {
     "ip('10.0.0.1').family() == 4",
     "object.metadata.?labels.orValue({}) == {}",
     "'abc'.substring(1) == 'bc'",
-  ])('throws VapUnsupportedError for %s', (expr) => {
+  ])('fails with VapUnsupportedError for %s', (expr) => {
     expect(() => compile(expr, env(), [T.bool])).toThrow(VapUnsupportedError);
   });
 
-  it('treats a library the version does not have yet as undeclared, as the API server does', () => {
+  it('fails a library the version does not have yet as undeclared, as the API server does', () => {
     expect(errorOf("isSemver('1.0.0')", env(32))).toContain("undeclared reference to 'isSemver'");
     expect(() => compile("isSemver('1.0.0')", env(33), [T.bool])).toThrow(VapUnsupportedError);
   });
