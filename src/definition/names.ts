@@ -43,6 +43,8 @@ export function objectNames(agent: string) {
     approvals: `${agent}-approvals`,
     /** ValidatingAdmissionPolicy and its binding that admit the agent's writes. */
     admissionPolicy: `${agent}.graduated-trust.dev`,
+    /** ValidatingAdmissionPolicy and binding that, in phase 3, admit a remediate write only with an approval. */
+    approvedPolicy: `${agent}-approved.graduated-trust.dev`,
     /** ValidatingAdmissionPolicy and binding that let only approvers write the approvals ConfigMap. */
     approvalsPolicy: `${agent}-approvals.graduated-trust.dev`,
     /** ValidatingAdmissionPolicy and binding that keep pods running as the agent inside its fence. */

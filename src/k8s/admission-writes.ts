@@ -141,6 +141,40 @@ export function approvalKeyExpression(epoch: string): string {
   ].join(' + ');
 }
 
+/** A resource rule of admission's match constraints. */
+export interface NamedRule {
+  readonly apiGroups: string[];
+  readonly apiVersions: string[];
+  readonly resources: string[];
+  readonly operations: string[];
+  readonly scope: string;
+  readonly resourceNames?: string[];
+}
+
+/**
+ * The requests the writes of `writes` can be: their groups, resources (with subresource),
+ * operations and names. The approval policy matches only these, so its parameter (the approvals
+ * ConfigMap, resolved before match conditions) can hold up nothing else in the cluster.
+ */
+export function writeRules(writes: readonly DeclaredWrite[]): NamedRule[] {
+  return writes.map((w): NamedRule => {
+    if (w.write === 'raw') {
+      const { rule } = w;
+      return { apiGroups: [...rule.apiGroups], apiVersions: ['*'], resources: [...rule.resources], operations: operationsOf(rule.verbs, rule.resources), scope: 'Namespaced', ...(rule.resourceNames ? { resourceNames: [...rule.resourceNames] } : {}) };
+    }
+    const sub = actionSubresource(w.action);
+    return {
+      apiGroups: [w.kind.apiGroup], apiVersions: ['*'], resources: [sub ? `${w.kind.resource}/${sub}` : w.kind.resource], operations: [actionOperation(w.action)], scope: 'Namespaced',
+      ...(w.action.names ? { resourceNames: [...w.action.names] } : {}),
+    };
+  });
+}
+
+/** The namespaces the writes apply in, sorted. */
+export function writeNamespaces(writes: readonly DeclaredWrite[]): string[] {
+  return [...new Set(writes.flatMap((w) => (w.write === 'raw' ? w.rule.namespaces : w.action.namespaces)))].sort();
+}
+
 /** The approvals ConfigMap (`params`) holds the request's key. */
 export function approvalPredicate(): string {
   return 'params != null && has(params.data) && variables.approvalKey in params.data';

@@ -8,7 +8,8 @@ import type {
 import { LABELS, objectNames } from '../definition/names';
 import { serviceAccountUsername } from '../definition/types';
 import { PHASES, phaseLabel, type Phase } from '../phase/table';
-import { approvalPredicate, approvalKeyExpression, writeName, writeText, type WritesPolicyInput } from './admission-writes';
+import { approvalPredicate, approvalKeyExpression, writeName, writeNamespaces, writeRules, writeText, type WritesPolicyInput } from './admission-writes';
+import type { DeclaredWrite } from './writes';
 import { celList, celString, hasLabels } from './cel';
 import { objectMeta } from './metadata';
 
@@ -19,11 +20,17 @@ import { objectMeta } from './metadata';
  * policy is never mistaken for one this library made.
  *
  * - writes (`<agent>.graduated-trust.dev`): every write and CONNECT by the agent's ServiceAccount.
- *   Phases 1–2 deny them all; phase 3 admits a declared action that also carries a single-use
- *   operator approval; phase 4 admits a declared action.
- * - approvals (`<agent>-approvals.graduated-trust.dev`): only approvers write the approvals
- *   ConfigMap, never the agent, each new entry names its writer, and only while the phase needs
- *   approvals.
+ *   Phases 1–2 deny them all; phases 3 and 4 admit only a declared action. It has no parameter:
+ *   the API server resolves a binding's parameters before its match conditions, so a missing
+ *   parameter of a policy that matches every write would hold up every write in the cluster.
+ * - approved (`<agent>-approved.graduated-trust.dev`, when the remediate tier declares Kubernetes
+ *   writes): in phase 3 each of those writes also needs a single-use operator approval in the
+ *   approvals ConfigMap. It matches only the objects the remediate tier names, so a missing
+ *   ConfigMap denies writes to those objects and nothing else; in other phases it admits.
+ * - approvals (`<agent>-approvals.graduated-trust.dev`): only approvers add or change entries of the
+ *   approvals ConfigMap, never the agent, each in their own name, and only while the phase needs
+ *   approvals. Others (the GitOps controller applying the data-less ConfigMap) may write it
+ *   without touching entries.
  * - fence (`<agent>-fence.graduated-trust.dev`): a pod running as the agent's ServiceAccount carries
  *   the agent's pod labels (which its NetworkPolicy selects) and no host network, whoever creates it.
  */
@@ -37,6 +44,8 @@ export interface AdmissionObject {
 /** The agent's admission policies. */
 export interface AdmissionAccess {
   readonly writes: AdmissionObject;
+  /** Absent when the remediate tier declares no Kubernetes writes. */
+  readonly approved: AdmissionObject | undefined;
   readonly approvals: AdmissionObject;
   readonly fence: AdmissionObject;
 }
@@ -66,6 +75,7 @@ export interface FencePolicyInput {
 /** The input of each policy, as its annotation holds it. */
 export type AdmissionInput =
   | { readonly policy: 'writes'; readonly input: WritesPolicyInput }
+  | { readonly policy: 'approved'; readonly input: WritesPolicyInput }
   | { readonly policy: 'approvals'; readonly input: ApprovalsPolicyInput }
   | { readonly policy: 'fence'; readonly input: FencePolicyInput };
 
@@ -104,6 +114,9 @@ function inNamespace(namespace: string, resource: 'configmaps' | 'pods', operati
   };
 }
 
+/** The request in words, in CEL: `UPDATE deployments/scale checkout in shop`. */
+const REQUEST_TEXT = "request.operation + ' ' + request.resource.resource + (has(request.subResource) ? '/' + request.subResource : '') + (has(request.name) ? ' ' + request.name : '') + (has(request.namespace) ? ' in ' + request.namespace : '')";
+
 function writesSpec(input: WritesPolicyInput): ValidatingAdmissionPolicySpec {
   const { agent, phase } = input;
   const prefix = `${agent.name} is in ${phaseLabel(phase)}: `;
@@ -116,25 +129,43 @@ function writesSpec(input: WritesPolicyInput): ValidatingAdmissionPolicySpec {
     };
   }
   const declared = input.writes.length > 0 ? input.writes.map(writeText).join('; ') : 'none';
-  const request = `request.operation + ' ' + request.resource.resource + (has(request.subResource) ? '/' + request.subResource : '') + (has(request.name) ? ' ' + request.name : '') + (has(request.namespace) ? ' in ' + request.namespace : '')`;
   const validations: NonNullable<ValidatingAdmissionPolicySpec['validations']> = [{
     expression: "variables.action != ''",
     reason: 'Forbidden',
     message: `${prefix}a write must be one of its declared actions (${declared}) and change nothing else`,
-    messageExpression: `${celString(prefix)} + ${request} + ${celString(` is not one of its declared actions (${declared}), or changes more than the action allows`)}`,
+    messageExpression: `${celString(prefix)} + ${REQUEST_TEXT} + ${celString(` is not one of its declared actions (${declared}), or changes more than the action allows`)}`,
   }];
-  const variables = [{ name: 'action', expression: writeName(input.writes) }];
-  if (mode === 'approval') {
-    const where = `ConfigMap ${agent.namespace}/${objectNames(agent.name).approvals}`;
-    variables.push({ name: 'approvalKey', expression: approvalKeyExpression(input.epoch) });
-    validations.push({
+  return { ...base, variables: [{ name: 'action', expression: writeName(input.writes) }], validations };
+}
+
+/** The approval check of phase 3 over the remediate writes (`input.writes` holds only those). */
+function approvedSpec(input: WritesPolicyInput): ValidatingAdmissionPolicySpec {
+  const { agent, phase } = input;
+  const base = {
+    failurePolicy: 'Fail',
+    matchConstraints: {
+      resourceRules: writeRules(input.writes),
+      namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: writeNamespaces(input.writes) }] },
+      objectSelector: {},
+    },
+    matchConditions: [agentCondition(agent)],
+  };
+  const prefix = `${agent.name} is in ${phaseLabel(phase)}: `;
+  if (PHASES[phase].writeAdmission !== 'approval') {
+    return { ...base, validations: [{ expression: 'true', message: `${prefix}its writes need no per-write approval` }] };
+  }
+  const where = `ConfigMap ${agent.namespace}/${objectNames(agent.name).approvals}`;
+  return {
+    ...base,
+    paramKind: { apiVersion: 'v1', kind: 'ConfigMap' },
+    variables: [{ name: 'action', expression: writeName(input.writes) }, { name: 'approvalKey', expression: approvalKeyExpression(input.epoch) }],
+    validations: [{
       expression: approvalPredicate(),
       reason: 'Forbidden',
       message: `${prefix}every write needs a single-use operator approval in ${where}`,
-      messageExpression: `${celString(prefix)} + ${request} + ' needs an operator approval: an approver sets key ' + variables.approvalKey + ' to their username in ' + ${celString(where)} + ' (trust-gate approve prints the command)'`,
-    });
-  }
-  return { ...base, paramKind: { apiVersion: 'v1', kind: 'ConfigMap' }, variables, validations };
+      messageExpression: `${celString(prefix)} + ${REQUEST_TEXT} + ' needs an operator approval: an approver sets key ' + variables.approvalKey + ' to their username in ' + ${celString(where)} + ' (trust-gate approve prints the command)'`,
+    }],
+  };
 }
 
 function approvalsSpec(input: ApprovalsPolicyInput): ValidatingAdmissionPolicySpec {
@@ -157,9 +188,9 @@ function approvalsSpec(input: ApprovalsPolicyInput): ValidatingAdmissionPolicySp
         message: `${agent.name} can never write its own approvals`,
       },
       {
-        expression: who.length > 0 ? who.join(' || ') : 'false',
+        expression: `!has(object.data) || size(${changed}) == 0 || ${who.length > 0 ? `(${who.join(' || ')})` : 'false'}`,
         reason: 'Forbidden',
-        message: `only approvers of ${agent.name} (${listedApprovers}) write ConfigMap ${agent.namespace}/${names.approvals}`,
+        message: `only approvers of ${agent.name} (${listedApprovers}) add or change entries of ConfigMap ${agent.namespace}/${names.approvals}`,
       },
       {
         expression: `!has(object.data) || ${changed}.all(k, object.data[k] == request.userInfo.username)`,
@@ -202,6 +233,7 @@ function fenceSpec(input: FencePolicyInput): ValidatingAdmissionPolicySpec {
 export function admissionSpec(input: AdmissionInput): ValidatingAdmissionPolicySpec {
   switch (input.policy) {
     case 'writes': return writesSpec(input.input);
+    case 'approved': return approvedSpec(input.input);
     case 'approvals': return approvalsSpec(input.input);
     case 'fence': return fenceSpec(input.input);
   }
@@ -212,13 +244,8 @@ export function admissionBindingSpec(input: AdmissionInput, policyName: string):
   const names = objectNames(input.input.agent.name);
   const namespace = input.input.agent.namespace;
   const base = { policyName, validationActions: ['Deny'] };
-  if (input.policy === 'writes') {
-    return PHASES[input.input.phase].writeAdmission === 'approval'
-      ? { ...base, paramRef: { name: names.approvals, namespace, parameterNotFoundAction: 'Deny' } }
-      : PHASES[input.input.phase].writeAdmission === 'actions'
-        // The writes spec reads no params in phase 4; the paramKind stays so the spec's shape is the same as in phase 3.
-        ? { ...base, paramRef: { name: names.phaseConfig, namespace, parameterNotFoundAction: 'Deny' } }
-        : base;
+  if (input.policy === 'approved') {
+    return PHASES[input.input.phase].writeAdmission === 'approval' ? { ...base, paramRef: { name: names.approvals, namespace, parameterNotFoundAction: 'Deny' } } : base;
   }
   // The phase ConfigMap says whether approvals are needed; as a parameter it also keeps a
   // ConfigMap-parameter binding in place in every phase (kubernetes#130887).
@@ -229,7 +256,7 @@ export function admissionBindingSpec(input: AdmissionInput, policyName: string):
 /** The names of the agent's policies. */
 export function admissionPolicyName(agent: string, policy: AdmissionInput['policy']): string {
   const names = objectNames(agent);
-  return policy === 'writes' ? names.admissionPolicy : policy === 'approvals' ? names.approvalsPolicy : names.fencePolicy;
+  return { writes: names.admissionPolicy, approved: names.approvedPolicy, approvals: names.approvalsPolicy, fence: names.fencePolicy }[policy];
 }
 
 function rendered(input: AdmissionInput): AdmissionObject {
@@ -243,10 +270,11 @@ function rendered(input: AdmissionInput): AdmissionObject {
 }
 
 /** The agent's admission policies and bindings for a phase. */
-export function renderAdmissionObjects(writes: WritesPolicyInput, approvers: ApprovalsPolicyInput['approvers'], podLabels: Readonly<Record<string, string>>): AdmissionAccess {
+export function renderAdmissionObjects(writes: WritesPolicyInput, remediate: readonly DeclaredWrite[], approvers: ApprovalsPolicyInput['approvers'], podLabels: Readonly<Record<string, string>>): AdmissionAccess {
   const { agent, phase } = writes;
   return {
     writes: rendered({ policy: 'writes', input: writes }),
+    approved: remediate.length > 0 ? rendered({ policy: 'approved', input: { ...writes, writes: remediate } }) : undefined,
     approvals: rendered({ policy: 'approvals', input: { agent, phase, approvers } }),
     fence: rendered({ policy: 'fence', input: { agent, phase, podLabels } }),
   };

@@ -109,7 +109,10 @@ export class TrustPhasedAgent extends Construct {
     const policy = access.networkPolicy;
     if (policy.flavour === 'cilium') new ApiObject(this, 'NetworkPolicy', policy.manifest);
     else new KubeNetworkPolicy(this, 'NetworkPolicy', policy.props);
-    for (const [id, object] of [['AdmissionPolicy', access.admission.writes], ['ApprovalsPolicy', access.admission.approvals], ['FencePolicy', access.admission.fence]] as const) {
+    new KubeConfigMap(this, 'ApprovalsConfig', access.approvalsConfig);
+    const { writes, approved, approvals, fence } = access.admission;
+    for (const [id, object] of [['AdmissionPolicy', writes], ['ApprovedPolicy', approved], ['ApprovalsPolicy', approvals], ['FencePolicy', fence]] as const) {
+      if (!object) continue;
       clusterScoped(new KubeValidatingAdmissionPolicy(this, id, object.policy));
       clusterScoped(new KubeValidatingAdmissionPolicyBinding(this, `${id}Binding`, object.binding));
     }

@@ -25,12 +25,13 @@ function manifest(apiVersion: string, kind: string, props: object): Manifest {
 export function renderedManifests(access: RenderedAccess): Manifest[] {
   const rbac = 'rbac.authorization.k8s.io/v1';
   const admission = 'admissionregistration.k8s.io/v1';
-  const out: Manifest[] = [manifest('v1', 'ServiceAccount', access.serviceAccount), manifest('v1', 'ConfigMap', access.phaseConfig)];
+  const out: Manifest[] = [manifest('v1', 'ServiceAccount', access.serviceAccount), manifest('v1', 'ConfigMap', access.phaseConfig), manifest('v1', 'ConfigMap', access.approvalsConfig)];
   for (const { role, binding } of access.roles) out.push(manifest(rbac, 'Role', role), manifest(rbac, 'RoleBinding', binding));
   if (access.clusterRole) out.push(manifest(rbac, 'ClusterRole', access.clusterRole.role), manifest(rbac, 'ClusterRoleBinding', access.clusterRole.binding));
   const net = access.networkPolicy;
   out.push(net.flavour === 'cilium' ? (plain(net.manifest) as Manifest) : manifest('networking.k8s.io/v1', 'NetworkPolicy', net.props));
-  for (const object of [access.admission.writes, access.admission.approvals, access.admission.fence]) {
+  const { writes, approved, approvals, fence } = access.admission;
+  for (const object of [writes, ...(approved ? [approved] : []), approvals, fence]) {
     out.push(manifest(admission, 'ValidatingAdmissionPolicy', object.policy), manifest(admission, 'ValidatingAdmissionPolicyBinding', object.binding));
   }
   return out;

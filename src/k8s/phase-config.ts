@@ -32,3 +32,17 @@ export function renderPhaseConfig(def: ResolvedDefinition, phase: Phase): KubeCo
     data: phaseConfigData(def, phase),
   };
 }
+
+/**
+ * The approvals ConfigMap `<name>-approvals` in the agent's namespace, rendered without `data`:
+ * it exists from the first deploy (the approval policy of phase 3 denies its writes while it is
+ * missing), and `kubectl apply` or Argo CD (client- or server-side apply) never remove entries
+ * they did not write. Only approvers add entries; the agent can never write it.
+ */
+export function renderApprovalsConfig(def: ResolvedDefinition, phase: Phase): KubeConfigMapProps {
+  return {
+    metadata: objectMeta(def.name, phase, objectNames(def.name).approvals, def.namespace, {
+      'graduated-trust.dev/approvals': 'entries are added by approvers (trust-gate approve prints the command); keys <epoch>_<action>_<group>_<resource>_<namespace>_<name>_<resourceVersion>, value the approver',
+    }),
+  };
+}

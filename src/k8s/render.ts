@@ -17,7 +17,7 @@ import {
   type DnsEndpoint,
   type NetworkPolicyFlavour,
 } from './network';
-import { renderPhaseConfig } from './phase-config';
+import { renderApprovalsConfig, renderPhaseConfig } from './phase-config';
 import { renderClusterRole, renderRoles, type ClusterAccess, type NamespaceAccess } from './rbac';
 import { declaredWrites } from './writes';
 
@@ -72,8 +72,10 @@ export interface RenderedAccess {
   readonly phaseConfig: KubeConfigMapProps;
   /** What the agent's writes need, from the phase table. */
   readonly writeAdmission: WriteAdmission;
-  /** The writes, approvals and fence admission policies (the same three objects in every phase). */
+  /** The admission policies (the same objects in every phase). */
   readonly admission: AdmissionAccess;
+  /** The approvals ConfigMap, without data: operators add entries, apply never removes them. */
+  readonly approvalsConfig: KubeConfigMapProps;
 }
 
 const FLAVOURS: readonly NetworkPolicyFlavour[] = ['kubernetes', 'cilium'];
@@ -135,6 +137,12 @@ export function renderAccess(def: ResolvedDefinition, phase: Phase, options: Ren
     egress: activeEgressRules(def, phase),
     phaseConfig: renderPhaseConfig(def, phase),
     writeAdmission: PHASES[phase].writeAdmission,
-    admission: renderAdmissionObjects({ agent, phase, epoch: approvalEpoch(since), writes: declaredWrites(def, phase) }, approvers, def.podLabels),
+    admission: renderAdmissionObjects(
+      { agent, phase, epoch: approvalEpoch(since), writes: declaredWrites(def, phase) },
+      declaredWrites(def, 3).filter((w) => w.tier === 'remediate'),
+      approvers,
+      def.podLabels,
+    ),
+    approvalsConfig: renderApprovalsConfig(def, phase),
   };
 }

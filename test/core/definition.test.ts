@@ -80,7 +80,7 @@ describe('agent definition', () => {
 });
 
 describe('agent definition, injection and system paths', () => {
-  const aws = (resources: string[]) => ({ ...base, remediate: { aws: [{ actions: ['ecs:UpdateService'], resources }] } });
+  const aws = (resources: string[]) => ({ ...base, remediate: { aws: [{ actions: ['rds:RebootDBInstance'], resources }] } });
 
   it('fails on an ARN carrying a Terraform template or a quote', () => {
     for (const arn of ['arn:aws:ecs:eu-west-1:111122223333:service/${file("/etc/passwd")}', 'arn:aws:ecs:eu-west-1:111122223333:service/a"b', 'arn:aws:ecs:eu-west-1:111122223333:service/%{x}']) {
@@ -102,7 +102,7 @@ describe('agent definition, selectors and verbs', () => {
   });
 
   it('tells to drop a verb no tier allows, and to move one a higher tier allows', () => {
-    const rule = (verbs: string[]) => ({ ...base, observe: { kubernetes: [{ apiGroups: ['apps'], resources: ['deployments'], namespaces: ['shop'], verbs }] } });
+    const rule = (verbs: string[]) => ({ ...base, observe: { kubernetes: [{ apiGroups: [''], resources: ['services'], namespaces: ['shop'], verbs }] } });
     expect(problems(rule(['deletecollection']))).toEqual([expect.stringMatching(/verb "deletecollection" is not allowed in the observe tier .*; drop the verb$/)]);
     expect(problems(rule(['patch']))).toEqual([expect.stringMatching(/verb "patch" is not allowed in the observe tier .*; move the rule to a tier that allows it$/)]);
   });

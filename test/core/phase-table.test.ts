@@ -28,8 +28,8 @@ describe('phase table', () => {
     }
   });
 
-  it('requires operator approval for writes in phase 3 only', () => {
-    expect(PHASE_VALUES.map((p) => PHASES[p].writeAdmission)).toEqual(['deny', 'deny', 'approval', 'none']);
+  it('denies writes in phases 1 and 2, admits declared actions with one approval each in 3 and declared actions alone in 4', () => {
+    expect(PHASE_VALUES.map((p) => PHASES[p].writeAdmission)).toEqual(['deny', 'deny', 'approval', 'actions']);
   });
 
   it('gives only phase 4 an escalation threshold', () => {

@@ -1,238 +1,324 @@
-import fc from 'fast-check';
+/**
+ * The agent's admission policies, decided by a ValidatingAdmissionPolicy evaluator on a real CEL
+ * engine (test/support/vap.ts: @bufbuild/cel behind a port of cel-go's checker, with the API
+ * server's matching, params and failurePolicy). Tried as an attacker would: hostile pod-template
+ * patches, reused and stale approvals, approvals written by the wrong people, pods escaping the fence.
+ */
 import { describe, expect, it } from 'vitest';
-import type { Manifest } from '../../src/analysis/k8s/authorizer';
-import {
-  APPROVAL_KEY_CEL,
-  APPROVED_CEL,
-  WRITE_OPERATIONS,
-  approvalKey,
-  isApproved,
-  type AdmissionRequestFields,
-} from '../../src/k8s';
-import { PHASES, PHASE_VALUES } from '../../src/phase/table';
 import { incidentResponder } from '../../examples/incident-responder';
-import { evalCel, type CelValue } from './cel';
-import { ofKind, one, synth } from './helpers';
+import { approvalEpoch, kubernetesApprovalKey } from '../../src/definition/approvals';
+import type { AgentDefinition } from '../../src/definition/types';
+import { PHASE_VALUES, type Phase } from '../../src/phase/table';
+import { evaluateAdmission, policyCompileErrors, type AdmissionCluster, type AdmissionRequest, type JsonObject } from '../support/vap';
+import { named, ofKind, synth } from './helpers';
 
-interface Spec {
-  failurePolicy: string;
-  paramKind?: unknown;
-  matchConditions: Array<{ name: string; expression: string }>;
-  matchConstraints: Record<string, unknown>;
-  variables?: Array<{ name: string; expression: string }>;
-  validations: Array<{ expression: string; message: string; messageExpression?: string; reason: string }>;
-}
+const SINCE = '2026-11-25T08:00:00Z';
+const EPOCH = approvalEpoch(SINCE);
+const AGENT = { username: 'system:serviceaccount:ops-agents:incident-responder', groups: ['system:serviceaccounts', 'system:serviceaccounts:ops-agents', 'system:authenticated'] };
+const ALICE = { username: 'alice@example.com', groups: ['sre-oncall', 'system:authenticated'] };
+const EDITOR = { username: 'bob@example.com', groups: ['shop-developers', 'system:authenticated'] };
+const RS_CONTROLLER = { username: 'system:serviceaccount:kube-system:replicaset-controller', groups: ['system:serviceaccounts', 'system:authenticated'] };
 
-const policy = (manifests: Manifest[]) => one(manifests, 'ValidatingAdmissionPolicy')['spec'] as Spec;
-const binding = (manifests: Manifest[]) => one(manifests, 'ValidatingAdmissionPolicyBinding')['spec'] as Record<string, unknown>;
+const namespace = (name: string): JsonObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } });
+const configMap = (ns: string, name: string, data: Record<string, string>, resourceVersion = '1'): JsonObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, resourceVersion }, data });
 
-describe('TrustPhasedAgent admission policy', () => {
-  const byPhase = new Map(PHASE_VALUES.map((p) => [p, synth(incidentResponder, p)]));
-  const withPolicy = PHASE_VALUES.filter((p) => PHASES[p].writeAdmission !== 'none');
-
-  it('renders a policy exactly in the phases whose table entry asks for admission', () => {
-    expect(withPolicy).toEqual([1, 2, 3]);
-    expect(ofKind(byPhase.get(4)!, 'ValidatingAdmissionPolicy')).toEqual([]);
-    expect(ofKind(byPhase.get(4)!, 'ValidatingAdmissionPolicyBinding')).toEqual([]);
-  });
-
-  it.each(withPolicy)('applies only to requests from the agent ServiceAccount in phase %i', (phase) => {
-    expect(policy(byPhase.get(phase)!).matchConditions).toEqual([
-      { name: 'agent-service-account', expression: "request.userInfo.username == 'system:serviceaccount:ops-agents:incident-responder'" },
-    ]);
-  });
-
-  it.each(withPolicy)('covers every write and CONNECT on every resource and subresource in phase %i', (phase) => {
-    const constraints = policy(byPhase.get(phase)!).matchConstraints;
-    expect(constraints['resourceRules']).toEqual([
-      { apiGroups: ['*'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'], resources: ['*/*'], scope: '*' },
-    ]);
-    expect(constraints['namespaceSelector']).toEqual({});
-    expect(constraints['objectSelector']).toEqual({});
-  });
-
-  it('leaves out only the agent\'s own access reviews', () => {
-    const excluded = (policy(byPhase.get(1)!).matchConstraints['excludeResourceRules'] as Array<{ resources: string[]; operations: string[] }>);
-    expect(excluded.flatMap((r) => r.resources).sort()).toEqual(['selfsubjectaccessreviews', 'selfsubjectreviews', 'selfsubjectrulesreviews']);
-    expect(excluded.every((r) => r.operations.length === 1 && r.operations[0] === 'CREATE')).toBe(true);
-  });
-
-  it.each([1, 2] as const)('rejects every write in phase %i with a message naming the phase', (phase) => {
-    const spec = policy(byPhase.get(phase)!);
-    expect(spec.failurePolicy).toBe('Fail');
-    expect(spec.paramKind).toBeUndefined();
-    expect(spec.validations).toHaveLength(1);
-    expect(spec.validations[0]!.expression).toBe('false');
-    expect(spec.validations[0]!.message).toContain(`phase ${phase} (${PHASES[phase].name})`);
-    expect(binding(byPhase.get(phase)!)).toEqual({ policyName: 'incident-responder.graduated-trust.dev', validationActions: ['Deny'] });
-  });
-
-  it('admits a write in phase 3 only against the operator-owned approvals ConfigMap', () => {
-    const spec = policy(byPhase.get(3)!);
-    expect(spec.failurePolicy).toBe('Fail');
-    expect(spec.paramKind).toEqual({ apiVersion: 'v1', kind: 'ConfigMap' });
-    expect(spec.variables).toEqual([{ name: 'approvalKey', expression: APPROVAL_KEY_CEL }]);
-    expect(spec.validations.map((v) => v.expression)).toEqual([APPROVED_CEL]);
-    expect(binding(byPhase.get(3)!)).toEqual({
-      policyName: 'incident-responder.graduated-trust.dev',
-      validationActions: ['Deny'],
-      paramRef: { name: 'incident-responder-approvals', namespace: 'ops-agents', parameterNotFoundAction: 'Deny' },
-    });
-  });
-
-  it('never synthesizes the approvals ConfigMap (operators own it)', () => {
-    for (const manifests of byPhase.values()) {
-      expect(manifests.filter((m) => m.metadata?.name === 'incident-responder-approvals')).toEqual([]);
-    }
-  });
-
-  it('names the ConfigMap and the key to set in the phase 3 denial message', () => {
-    const v = policy(byPhase.get(3)!).validations[0]!;
-    expect(v.message).toContain('ConfigMap ops-agents/incident-responder-approvals');
-    expect(v.messageExpression).toContain('variables.approvalKey');
-    expect(v.messageExpression).toContain("' in ConfigMap ops-agents/incident-responder-approvals'");
-  });
-});
-
-describe('approval CEL expressions', () => {
-  const expressions = [APPROVAL_KEY_CEL, APPROVED_CEL];
-
-  it('read only request fields that exist on DELETE (never object)', () => {
-    for (const e of expressions) expect(e).not.toMatch(/\b(object|oldObject)\b/);
-  });
-
-  it('guard every omitempty request field with has()', () => {
-    for (const field of ['namespace', 'subResource', 'name']) {
-      const uses = APPROVAL_KEY_CEL.match(new RegExp(`request\\.${field}\\b`, 'g')) ?? [];
-      const guarded = APPROVAL_KEY_CEL.match(new RegExp(`has\\(request\\.${field}\\)`, 'g')) ?? [];
-      expect(uses.length).toBe(2 * guarded.length);
-      expect(guarded.length).toBe(1);
-    }
-  });
-
-  it('check params, then params.data, then the key before reading the value', () => {
-    const order = ['params != null', 'has(params.data)', 'variables.approvalKey in params.data', 'params.data[variables.approvalKey]'].map((s) => APPROVED_CEL.indexOf(s));
-    expect(order.every((i) => i >= 0)).toBe(true);
-    expect([...order].sort((a, b) => a - b)).toEqual(order);
-    expect(APPROVED_CEL.split('&&')).toHaveLength(4);
-  });
-});
-
-describe('approvalKey and isApproved', () => {
-  const patch: AdmissionRequestFields = { operation: 'UPDATE', namespace: 'shop', resource: 'deployments', name: 'checkout' };
-  const scale: AdmissionRequestFields = { ...patch, subResource: 'scale' };
-  const remove: AdmissionRequestFields = { operation: 'DELETE', namespace: 'shop', resource: 'pods', name: 'checkout-7d9f' };
-
-  it.each<[string, AdmissionRequestFields, string]>([
-    ['a patch of a deployment', patch, 'shop.deployments.checkout'],
-    ['a scale of a deployment', scale, 'shop.deployments.scale.checkout'],
-    ['a delete (which has no object)', remove, 'shop.pods.checkout-7d9f'],
-    ['a create with generateName (no name)', { operation: 'CREATE', namespace: 'shop', resource: 'pods' }, 'shop.pods.'],
-    ['a cluster-scoped write', { operation: 'UPDATE', resource: 'nodes', name: 'node-1' }, '.nodes.node-1'],
-    ['empty optional fields, as absent ones', { operation: 'UPDATE', namespace: '', resource: 'nodes', subResource: '', name: 'node-1' }, '.nodes.node-1'],
-  ])('keys %s as %s', (_, req, key) => {
-    expect(approvalKey(req)).toBe(key);
-  });
-
-  it('admits an approved operation on the approved object', () => {
-    expect(isApproved({ 'shop.deployments.checkout': 'UPDATE' }, patch)).toBe(true);
-    expect(isApproved({ 'shop.pods.checkout-7d9f': 'UPDATE DELETE' }, remove)).toBe(true);
-  });
-
-  it('rejects another operation, object, namespace or subresource', () => {
-    const approvals = { 'shop.deployments.checkout': 'UPDATE' };
-    expect(isApproved(approvals, { ...patch, operation: 'DELETE' })).toBe(false);
-    expect(isApproved(approvals, { ...patch, name: 'payments' })).toBe(false);
-    expect(isApproved(approvals, { ...patch, namespace: 'payments' })).toBe(false);
-    expect(isApproved(approvals, scale)).toBe(false);
-  });
-
-  it('matches whole operations, not substrings', () => {
-    expect(isApproved({ 'shop.deployments.checkout': 'UPDATES' }, patch)).toBe(false);
-    expect(isApproved({ 'shop.deployments.checkout': 'CREATE UPDATE' }, patch)).toBe(true);
-  });
-
-  it('rejects everything without approvals data', () => {
-    expect(isApproved(undefined, patch)).toBe(false);
-    expect(isApproved({}, patch)).toBe(false);
-  });
-
-  it('never admits a nameless request through an approval of a named object', () => {
-    expect(isApproved({ 'shop.pods.web': 'CREATE' }, { operation: 'CREATE', namespace: 'shop', resource: 'pods' })).toBe(false);
-  });
-});
-
-/** The request as CEL sees it: omitempty fields are absent when empty. */
-function celRequest(req: AdmissionRequestFields, username = 'system:serviceaccount:ops-agents:incident-responder'): CelValue {
+/** The cluster after applying the synthesized output, with the operator's approvals ConfigMap. */
+function cluster(def: AgentDefinition, phase: Phase, approvals?: Record<string, string>): AdmissionCluster {
+  const manifests = synth(def, phase, { since: SINCE });
+  const phaseConfig = named(manifests, 'ConfigMap', `${def.name}-phase`) as unknown as JsonObject;
+  // The construct renders the approvals ConfigMap without data; operators add entries. `undefined`: someone deleted it.
+  const rendered = named(manifests, 'ConfigMap', `${def.name}-approvals`) as unknown as JsonObject;
   return {
-    operation: req.operation,
-    resource: { group: 'apps', version: 'v1', resource: req.resource },
-    userInfo: { username, groups: ['system:serviceaccounts'] },
-    ...(req.namespace ? { namespace: req.namespace } : {}),
-    ...(req.subResource ? { subResource: req.subResource } : {}),
-    ...(req.name ? { name: req.name } : {}),
+    policies: ofKind(manifests, 'ValidatingAdmissionPolicy') as unknown as JsonObject[],
+    bindings: ofKind(manifests, 'ValidatingAdmissionPolicyBinding') as unknown as JsonObject[],
+    namespaces: ['shop', 'ops-agents', 'kube-system'].map(namespace),
+    params: [phaseConfig, ...(approvals ? [{ ...rendered, data: approvals }] : [])],
   };
 }
 
-function celEnv(req: AdmissionRequestFields, data: Record<string, string> | undefined, paramsFound = true): Record<string, CelValue> {
-  const env: Record<string, CelValue> = {
-    request: celRequest(req),
-    params: paramsFound ? { metadata: { name: 'incident-responder-approvals' }, ...(data ? { data } : {}) } : null,
-  };
-  return { ...env, variables: { approvalKey: evalCel(APPROVAL_KEY_CEL, env) } };
+interface DeploymentOptions {
+  readonly name?: string;
+  readonly resourceVersion?: string;
+  readonly annotations?: Record<string, string>;
+  readonly spec?: Record<string, unknown>;
 }
 
-const requestFields = (): fc.Arbitrary<AdmissionRequestFields> => fc.record({
-  operation: fc.constantFrom(...WRITE_OPERATIONS),
-  namespace: fc.constantFrom(undefined, '', 'shop', 'payments'),
-  resource: fc.constantFrom('deployments', 'pods', 'nodes'),
-  subResource: fc.constantFrom(undefined, '', 'scale', 'status'),
-  name: fc.constantFrom(undefined, '', 'checkout', 'cart', 'scale.checkout'),
-}, { requiredKeys: ['operation', 'resource'] });
+/** A Deployment of `shop` as the API server stores it. */
+function deployment({ name = 'checkout', resourceVersion = '100', annotations, spec = {} }: DeploymentOptions = {}): JsonObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: 'shop', resourceVersion, generation: 7, labels: { app: name }, managedFields: [{ manager: 'argocd' }] },
+    spec: {
+      replicas: 3,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name }, ...(annotations ? { annotations } : {}) },
+        spec: {
+          serviceAccountName: name,
+          containers: [
+            { name: 'app', image: `registry.example.com/shop/${name}:1.4.2`, env: [{ name: 'MODE', value: 'prod' }] },
+            { name: 'proxy', image: 'registry.example.com/mesh/proxy:2.0' },
+          ],
+          ...spec,
+        },
+      },
+    },
+    status: { replicas: 3, readyReplicas: 3 },
+  };
+}
 
-const approvalsFor = (reqs: AdmissionRequestFields[]): fc.Arbitrary<Record<string, string>> =>
-  fc.tuple(...reqs.map((r) => fc.subarray(['CREATE', 'UPDATE', 'DELETE', 'CONNECT', 'UPDATES', ''], { minLength: 1 }).map((ops) => [approvalKey(r), ops.join(' ')] as const)))
-    .map((entries) => Object.fromEntries(entries));
+/** An update of a Deployment by `user`, as a patch arrives at admission: the whole new object and the stored one. */
+function update(oldObject: JsonObject, object: JsonObject, user = AGENT): AdmissionRequest {
+  const meta = oldObject['metadata'] as { name: string; namespace: string };
+  return { operation: 'UPDATE', resource: { group: 'apps', version: 'v1', resource: 'deployments' }, kind: { group: 'apps', version: 'v1', kind: 'Deployment' }, namespace: meta.namespace, name: meta.name, userInfo: user, object, oldObject };
+}
 
-describe('the admission CEL, evaluated', () => {
-  it('computes the same approval key as approvalKey', () => {
-    fc.assert(fc.property(requestFields(), (req) => {
-      expect(evalCel(APPROVAL_KEY_CEL, { request: celRequest(req) })).toBe(approvalKey(req));
-    }));
+const RESTARTED = { 'kubectl.kubernetes.io/restartedAt': '2026-11-25T09:00:00Z' };
+
+/** `kubectl rollout restart`: the new template annotation, and the server's new generation and managedFields. */
+function restarted(old: JsonObject): JsonObject {
+  const o = structuredClone(old) as { metadata: Record<string, unknown>; spec: { template: { metadata: Record<string, unknown> } } };
+  o.metadata['generation'] = 8;
+  o.metadata['managedFields'] = [{ manager: 'argocd' }, { manager: 'kubectl-rollout' }];
+  o.spec.template.metadata['annotations'] = { ...((o.spec.template.metadata['annotations'] as object | undefined) ?? {}), ...RESTARTED };
+  return o as unknown as JsonObject;
+}
+
+/** The same with `mutate` applied to the pod spec as well. */
+function hostile(old: JsonObject, mutate: (podSpec: Record<string, unknown>) => void): JsonObject {
+  const o = restarted(old) as unknown as { spec: { template: { spec: Record<string, unknown> } } };
+  mutate(o.spec.template.spec);
+  return o as unknown as JsonObject;
+}
+
+function scale(name: string, from: number, to: number, resourceVersion = '100'): AdmissionRequest {
+  const s = (replicas: number) => ({ apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name, namespace: 'shop', resourceVersion }, spec: { replicas }, status: { replicas: from } });
+  return { operation: 'UPDATE', resource: { group: 'apps', version: 'v1', resource: 'deployments' }, subResource: 'scale', kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, namespace: 'shop', name, userInfo: AGENT, object: s(to), oldObject: s(from) };
+}
+
+const key = (action: string, name: string, resourceVersion = '100', options: { subresource?: string; epoch?: string } = {}) =>
+  kubernetesApprovalKey({ epoch: options.epoch ?? EPOCH, action, apiGroup: 'apps', resource: 'deployments', subresource: options.subresource ?? '', namespace: 'shop', name, resourceVersion });
+
+const HOSTILE: ReadonlyArray<readonly [string, (podSpec: Record<string, unknown>) => void]> = [
+  ['runs as another ServiceAccount', (p) => { p['serviceAccountName'] = 'payments-admin'; }],
+  ['mounts a Secret', (p) => { p['volumes'] = [{ name: 's', secret: { secretName: 'db-password' } }]; }],
+  ['mounts the node root with hostPath', (p) => { p['volumes'] = [{ name: 'root', hostPath: { path: '/' } }]; }],
+  ['runs privileged', (p) => { (p['containers'] as Array<Record<string, unknown>>)[0]!['securityContext'] = { privileged: true }; }],
+  ['swaps the image', (p) => { (p['containers'] as Array<Record<string, unknown>>)[0]!['image'] = 'evil.example.com/miner:latest'; }],
+  ['adds a container', (p) => { (p['containers'] as unknown[]).push({ name: 'exfil', image: 'evil.example.com/exfil:1' }); }],
+  ['changes the command', (p) => { (p['containers'] as Array<Record<string, unknown>>)[0]!['command'] = ['sh', '-c', 'cat /var/run/secrets/*']; }],
+  ['uses the host network', (p) => { p['hostNetwork'] = true; }],
+];
+
+describe('admission policies of TrustPhasedAgent', () => {
+  it.each(PHASE_VALUES)('compile on the API server in phase %i, for the example and for every action kind', (phase) => {
+    for (const def of [incidentResponder, WITH_ACTIONS]) {
+      for (const policy of cluster(def, phase).policies) expect(policyCompileErrors(policy), `${def.name} ${(policy['metadata'] as { name: string }).name}`).toEqual([]);
+    }
   });
 
-  it('admits exactly what isApproved admits, without evaluation errors', () => {
-    const scenario = fc.tuple(requestFields(), fc.array(requestFields(), { maxLength: 3 }))
-      .chain(([req, others]) => fc.tuple(fc.constant(req), fc.option(approvalsFor([req, ...others]), { nil: undefined })));
-    fc.assert(fc.property(scenario, ([req, data]) => {
-      expect(evalCel(APPROVED_CEL, celEnv(req, data))).toBe(isApproved(data, req));
-    }), { numRuns: 500 });
-  });
-
-  it('admits nothing when the approvals ConfigMap has no data or is not found', () => {
-    const req: AdmissionRequestFields = { operation: 'UPDATE', namespace: 'shop', resource: 'deployments', name: 'checkout' };
-    expect(evalCel(APPROVED_CEL, celEnv(req, undefined))).toBe(false);
-    expect(evalCel(APPROVED_CEL, celEnv(req, { 'shop.deployments.checkout': 'UPDATE' }, false))).toBe(false);
-  });
-
-  it('builds a denial message for any request', () => {
-    const v = policy(synth(incidentResponder, 3)).validations[0]!;
-    fc.assert(fc.property(requestFields(), (req) => {
-      const message = evalCel(v.messageExpression!, celEnv(req, {}));
-      expect(message).toContain(`${req.operation} ${approvalKey(req)} is not approved`);
-    }));
-  });
-
-  it('matches only the agent ServiceAccount', () => {
-    const condition = policy(synth(incidentResponder, 1)).matchConditions[0]!.expression;
-    const req: AdmissionRequestFields = { operation: 'UPDATE', namespace: 'shop', resource: 'deployments', name: 'checkout' };
-    expect(evalCel(condition, { request: celRequest(req) })).toBe(true);
-    expect(evalCel(condition, { request: celRequest(req, 'system:serviceaccount:ops-agents:other') })).toBe(false);
-    expect(evalCel(condition, { request: celRequest(req, 'alice') })).toBe(false);
-  });
-
-  it('errors on an unguarded read of an absent request field, as the API server does', () => {
-    const req: AdmissionRequestFields = { operation: 'CREATE', namespace: 'shop', resource: 'pods' };
-    expect(() => evalCel('request.name', { request: celRequest(req) })).toThrow(/no such key/);
+  it('leaves other users alone and denies the agent every write in phases 1 and 2', () => {
+    for (const phase of [1, 2] as const) {
+      const c = cluster(incidentResponder, phase, { [key('restart', 'checkout')]: ALICE.username });
+      const req = update(deployment(), restarted(deployment()));
+      expect(evaluateAdmission(c, req).status?.message).toContain(`incident-responder is in phase ${phase}`);
+      expect(evaluateAdmission(c, { ...req, userInfo: EDITOR }).allowed).toBe(true);
+    }
   });
 });
+
+describe('phase 3: one declared action, one approval, one write', () => {
+  const old = deployment();
+
+  it('admits an approved restart that changes only the restart annotation', () => {
+    const c = cluster(incidentResponder, 3, { [key('restart', 'checkout')]: ALICE.username });
+    expect(evaluateAdmission(c, update(old, restarted(old))).allowed).toBe(true);
+  });
+
+  it('fails a restart without an approval, naming the key to set and where', () => {
+    const res = evaluateAdmission(cluster(incidentResponder, 3, {}), update(old, restarted(old)));
+    expect(res.allowed).toBe(false);
+    expect(res.status?.message).toContain(`needs an operator approval: an approver sets key ${key('restart', 'checkout')} to their username in ConfigMap ops-agents/incident-responder-approvals`);
+  });
+
+  it.each(HOSTILE)('fails a restart that also %s, even with the restart approved', (_what, mutate) => {
+    const c = cluster(incidentResponder, 3, { [key('restart', 'checkout')]: ALICE.username });
+    const res = evaluateAdmission(c, update(old, hostile(old, mutate)));
+    expect(res.allowed).toBe(false);
+    expect(res.status?.message).toContain('is not one of its declared actions');
+  });
+
+  it('fails a reused approval: after the write the object has another resourceVersion', () => {
+    const c = cluster(incidentResponder, 3, { [key('restart', 'checkout', '100')]: ALICE.username });
+    const after = deployment({ resourceVersion: '101', annotations: RESTARTED });
+    expect(evaluateAdmission(c, update(after, restarted(after))).allowed).toBe(false);
+  });
+
+  it('fails an approval given before the agent re-entered phase 3', () => {
+    const stale = key('restart', 'checkout', '100', { epoch: approvalEpoch('2026-10-01T00:00:00Z') });
+    expect(evaluateAdmission(cluster(incidentResponder, 3, { [stale]: ALICE.username }), update(old, restarted(old))).allowed).toBe(false);
+  });
+
+  it('fails an approval of another action or object', () => {
+    for (const wrong of [key('scale', 'checkout', '100', { subresource: 'scale' }), key('restart', 'cart')]) {
+      expect(evaluateAdmission(cluster(incidentResponder, 3, { [wrong]: ALICE.username }), update(old, restarted(old))).allowed).toBe(false);
+    }
+  });
+
+  it('admits an approved scale within the declared bounds and fails one outside them', () => {
+    const approvals = { [key('scale', 'checkout', '100', { subresource: 'scale' })]: ALICE.username };
+    expect(evaluateAdmission(cluster(incidentResponder, 3, approvals), scale('checkout', 3, 5)).allowed).toBe(true);
+    expect(evaluateAdmission(cluster(incidentResponder, 3, approvals), scale('checkout', 3, 50)).allowed).toBe(false);
+    expect(evaluateAdmission(cluster(incidentResponder, 3, approvals), scale('checkout', 3, 1)).allowed).toBe(false);
+  });
+
+  it('fails closed when the approvals ConfigMap was deleted, holding up only writes to the objects the remediate tier names', () => {
+    expect(evaluateAdmission(cluster(incidentResponder, 3), update(old, restarted(old))).status?.message).toContain('no params found');
+    const search = deployment({ name: 'search' });
+    expect(evaluateAdmission(cluster(incidentResponder, 3), update(search, restarted(search), EDITOR)).allowed).toBe(true);
+    expect(evaluateAdmission(cluster(incidentResponder, 3), update(old, restarted(old), EDITOR)).status?.message).toContain('no params found');
+  });
+
+  it('never holds up other users\' writes elsewhere, whatever ConfigMap is missing', () => {
+    const other = configMap('web', 'settings', { a: '1' });
+    const req: AdmissionRequest = { operation: 'UPDATE', resource: { group: '', version: 'v1', resource: 'configmaps' }, kind: { group: '', version: 'v1', kind: 'ConfigMap' }, namespace: 'web', name: 'settings', userInfo: EDITOR, object: other, oldObject: other };
+    for (const phase of PHASE_VALUES) expect(evaluateAdmission({ ...cluster(incidentResponder, phase), params: [], namespaces: ['web', 'shop', 'ops-agents'].map(namespace) }, req).allowed, `phase ${phase}`).toBe(true);
+  });
+
+  it('fails a delete, a create and an exec, which no remediate action declares', () => {
+    const c = cluster(incidentResponder, 3, {});
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'checkout-7d9f', namespace: 'shop', resourceVersion: '5', labels: { 'app.kubernetes.io/part-of': 'shop' } } };
+    const del: AdmissionRequest = { operation: 'DELETE', resource: { group: '', version: 'v1', resource: 'pods' }, kind: { group: '', version: 'v1', kind: 'Pod' }, namespace: 'shop', name: 'checkout-7d9f', userInfo: AGENT, oldObject: pod };
+    const create: AdmissionRequest = { operation: 'CREATE', resource: { group: '', version: 'v1', resource: 'pods' }, kind: { group: '', version: 'v1', kind: 'Pod' }, namespace: 'shop', name: 'x', userInfo: AGENT, object: pod };
+    const exec: AdmissionRequest = { operation: 'CONNECT', resource: { group: '', version: 'v1', resource: 'pods' }, subResource: 'exec', kind: { group: '', version: 'v1', kind: 'PodExecOptions' }, namespace: 'shop', name: 'checkout-7d9f', userInfo: AGENT, object: { apiVersion: 'v1', kind: 'PodExecOptions', command: ['sh'] } };
+    for (const req of [del, create, exec]) expect(evaluateAdmission(c, req).allowed, req.operation).toBe(false);
+  });
+});
+
+/** A definition using every action of the catalogue in the autonomous tier. */
+const WITH_ACTIONS: AgentDefinition = {
+  ...incidentResponder,
+  autonomous: {
+    kubernetesActions: [
+      { action: 'set-image', kind: 'apps/deployments', names: ['checkout'], namespaces: ['shop'], containers: ['app'], repositories: ['registry.example.com/shop/checkout'] },
+      { action: 'patch-fields', kind: 'configmaps', names: ['checkout-flags'], namespaces: ['shop'], fields: ['data["feature-x"]'] },
+      { action: 'patch-fields', kind: 'apps/deployments', names: ['cart'], namespaces: ['shop'], fields: ['spec.replicas', 'metadata.labels["tier"]'] },
+      { action: 'delete-pod', namespaces: ['shop'], podLabels: { 'app.kubernetes.io/part-of': 'shop' } },
+      { action: 'restart', kind: 'apps/deployments', namespaces: ['shop'] },
+    ],
+  },
+};
+
+describe('phase 4: declared actions, no approval, still bounded', () => {
+  const c = cluster(WITH_ACTIONS, 4);
+
+  it('admits a restart of any deployment of shop without an approval, and nothing more', () => {
+    const other = deployment({ name: 'search' });
+    expect(evaluateAdmission(c, update(other, restarted(other))).allowed).toBe(true);
+    for (const [what, mutate] of HOSTILE) expect(evaluateAdmission(c, update(other, hostile(other, mutate))).allowed, what).toBe(false);
+  });
+
+  it('admits set-image to the allowed repository only, for the named container only', () => {
+    const old = deployment();
+    const withImage = (container: number, image: string, extra?: (c: Record<string, unknown>) => void) => {
+      const o = structuredClone(old) as unknown as { spec: { template: { spec: { containers: Array<Record<string, unknown>> } } } };
+      o.spec.template.spec.containers[container]!['image'] = image;
+      extra?.(o.spec.template.spec.containers[container]!);
+      return o as unknown as JsonObject;
+    };
+    expect(evaluateAdmission(c, update(old, withImage(0, 'registry.example.com/shop/checkout:1.5.0'))).allowed).toBe(true);
+    expect(evaluateAdmission(c, update(old, withImage(0, `registry.example.com/shop/checkout@sha256:${'a'.repeat(64)}`))).allowed).toBe(true);
+    expect(evaluateAdmission(c, update(old, withImage(0, 'registry.example.com/shop/checkout-evil:1'))).allowed).toBe(false);
+    expect(evaluateAdmission(c, update(old, withImage(0, 'registry.example.com/shop/checkout:5000/x'))).allowed).toBe(false);
+    expect(evaluateAdmission(c, update(old, withImage(1, 'registry.example.com/shop/checkout:1.5.0'))).allowed).toBe(false);
+    expect(evaluateAdmission(c, update(old, withImage(0, 'registry.example.com/shop/checkout:1.5.0', (x) => { x['env'] = []; }))).allowed).toBe(false);
+  });
+
+  it('admits patch-fields changes of the declared fields only', () => {
+    const flags = configMap('shop', 'checkout-flags', { 'feature-x': 'off', 'feature-y': 'on' }, '9');
+    const cmUpdate = (data: Record<string, string>): AdmissionRequest => ({
+      operation: 'UPDATE', resource: { group: '', version: 'v1', resource: 'configmaps' }, kind: { group: '', version: 'v1', kind: 'ConfigMap' }, namespace: 'shop', name: 'checkout-flags', userInfo: AGENT,
+      object: { ...flags, data }, oldObject: flags,
+    });
+    expect(evaluateAdmission(c, cmUpdate({ 'feature-x': 'on', 'feature-y': 'on' })).allowed).toBe(true);
+    expect(evaluateAdmission(c, cmUpdate({ 'feature-x': 'off', 'feature-y': 'off' })).allowed).toBe(false);
+    expect(evaluateAdmission(c, cmUpdate({ 'feature-x': 'on', 'feature-y': 'on', injected: '1' })).allowed).toBe(false);
+    expect(evaluateAdmission(c, cmUpdate({ 'feature-x': 'off' })).allowed).toBe(false);
+    // The declared field may change in any way, removal included.
+    expect(evaluateAdmission(c, cmUpdate({ 'feature-y': 'on' })).allowed).toBe(true);
+
+    const cart = deployment({ name: 'cart' });
+    const patched = structuredClone(cart) as unknown as { metadata: { labels: Record<string, string> }; spec: { replicas: number; template: { spec: Record<string, unknown> } } };
+    patched.spec.replicas = 6;
+    patched.metadata.labels['tier'] = 'gold';
+    expect(evaluateAdmission(c, update(cart, patched as unknown as JsonObject)).allowed).toBe(true);
+    patched.spec.template.spec['serviceAccountName'] = 'payments-admin';
+    expect(evaluateAdmission(c, update(cart, patched as unknown as JsonObject)).allowed).toBe(false);
+  });
+
+  it('admits delete-pod only for pods carrying the declared labels', () => {
+    const del = (labels: Record<string, string>): AdmissionRequest => ({
+      operation: 'DELETE', resource: { group: '', version: 'v1', resource: 'pods' }, kind: { group: '', version: 'v1', kind: 'Pod' }, namespace: 'shop', name: 'p', userInfo: AGENT,
+      oldObject: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'shop', resourceVersion: '3', labels } },
+    });
+    expect(evaluateAdmission(c, del({ 'app.kubernetes.io/part-of': 'shop', app: 'checkout' })).allowed).toBe(true);
+    expect(evaluateAdmission(c, del({ app: 'vault' })).allowed).toBe(false);
+  });
+});
+
+describe('the approvals ConfigMap: only approvers write it, each entry in their own name', () => {
+  const approvalsWrite = (user: typeof ALICE, data: Record<string, string>, old?: Record<string, string>): AdmissionRequest => {
+    const object = configMap('ops-agents', 'incident-responder-approvals', data, '2');
+    return {
+      operation: old ? 'UPDATE' : 'CREATE', resource: { group: '', version: 'v1', resource: 'configmaps' }, kind: { group: '', version: 'v1', kind: 'ConfigMap' },
+      namespace: 'ops-agents', name: 'incident-responder-approvals', userInfo: user, object,
+      ...(old ? { oldObject: configMap('ops-agents', 'incident-responder-approvals', old, '1') } : {}),
+    };
+  };
+  const k = key('restart', 'checkout');
+
+  it('admits an approver writing an approval in their own name while the agent is in phase 3', () => {
+    expect(evaluateAdmission(cluster(incidentResponder, 3), approvalsWrite(ALICE, { [k]: ALICE.username }, {})).allowed).toBe(true);
+  });
+
+  it('admits the GitOps controller applying the ConfigMap without touching its entries', () => {
+    const argo = { username: 'system:serviceaccount:argocd:argocd-application-controller', groups: ['system:serviceaccounts'] };
+    expect(evaluateAdmission(cluster(incidentResponder, 3), approvalsWrite(argo, {})).allowed).toBe(true);
+    expect(evaluateAdmission(cluster(incidentResponder, 3), approvalsWrite(argo, { [k]: ALICE.username }, { [k]: ALICE.username })).allowed).toBe(true);
+    expect(evaluateAdmission(cluster(incidentResponder, 3), approvalsWrite(argo, { [k]: argo.username }, {})).allowed).toBe(false);
+  });
+
+  it('fails a write by an edit holder, by the agent, or in another approver\'s name', () => {
+    const c = cluster(incidentResponder, 3);
+    expect(evaluateAdmission(c, approvalsWrite(EDITOR, { [k]: EDITOR.username })).status?.message).toContain('only approvers of incident-responder (group sre-oncall)');
+    const byAgent = evaluateAdmission(c, approvalsWrite({ ...AGENT, groups: [...AGENT.groups, 'sre-oncall'] }, { [k]: AGENT.username }));
+    expect(byAgent.allowed).toBe(false);
+    const guard = byAgent.invocations.find((i) => i.policy === 'incident-responder-approvals.graduated-trust.dev')!;
+    expect(guard.decisions.map((d) => d.message)).toContain('incident-responder can never write its own approvals');
+    expect(evaluateAdmission(c, approvalsWrite(ALICE, { [k]: 'carol@example.com' })).status?.message).toContain('set it to alice@example.com');
+  });
+
+  it('fails new approvals outside phase 3 but lets an approver remove old ones', () => {
+    const c = cluster(incidentResponder, 4);
+    expect(evaluateAdmission(c, approvalsWrite(ALICE, { [k]: ALICE.username }, {})).allowed).toBe(false);
+    expect(evaluateAdmission(c, approvalsWrite(ALICE, {}, { [k]: ALICE.username })).allowed).toBe(true);
+  });
+});
+
+describe('the fence follows the identity', () => {
+  const pod = (labels: Record<string, string>, spec: Record<string, unknown> = {}, serviceAccountName = 'incident-responder'): AdmissionRequest => ({
+    operation: 'CREATE', resource: { group: '', version: 'v1', resource: 'pods' }, kind: { group: '', version: 'v1', kind: 'Pod' }, namespace: 'ops-agents', name: 'x', userInfo: RS_CONTROLLER,
+    object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x', namespace: 'ops-agents', labels }, spec: { serviceAccountName, containers: [{ name: 'a', image: 'x' }], ...spec } },
+  });
+  const agentLabels = { 'app.kubernetes.io/name': 'incident-responder' };
+
+  it.each(PHASE_VALUES)('admits a pod of the agent with its labels and fails one without them or on the host network, in phase %i', (phase) => {
+    const c = cluster(incidentResponder, phase);
+    expect(evaluateAdmission(c, pod(agentLabels)).allowed).toBe(true);
+    expect(evaluateAdmission(c, pod({ app: 'sneaky' })).status?.message).toContain('must carry the labels app.kubernetes.io/name=incident-responder');
+    expect(evaluateAdmission(c, pod(agentLabels, { hostNetwork: true })).status?.message).toContain('may not use the host network');
+    expect(evaluateAdmission(c, pod({ app: 'other' }, {}, 'other')).allowed).toBe(true);
+  });
+});
+

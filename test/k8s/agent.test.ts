@@ -11,7 +11,7 @@ import { TrustPhasedAgent, type TrustPhasedAgentProps } from '../../src/k8s';
 import { PHASES, PHASE_VALUES, type Phase } from '../../src/phase/table';
 import { formatState } from '../../src/state/file';
 import { incidentResponder } from '../../examples/incident-responder';
-import { can, identity, one, synth } from './helpers';
+import { APPROVERS, can, identity, named, one, synth } from './helpers';
 
 function thrown(fn: () => unknown): TrustError {
   try {
@@ -25,7 +25,7 @@ function thrown(fn: () => unknown): TrustError {
 
 function agentIn(props: Partial<TrustPhasedAgentProps>, chartNamespace?: string): { agent: TrustPhasedAgent; chart: Chart } {
   const chart = new Chart(new App(), 'test', chartNamespace ? { namespace: chartNamespace } : {});
-  const agent = new TrustPhasedAgent(chart, 'Agent', { definition: incidentResponder, ...props });
+  const agent = new TrustPhasedAgent(chart, 'Agent', { definition: incidentResponder, approvers: APPROVERS, ...props });
   return { agent, chart };
 }
 
@@ -57,7 +57,8 @@ describe('TrustPhasedAgent', () => {
   it('uses stable PascalCase child IDs, grouping Roles by namespace', () => {
     const { agent } = agentIn({ phase: 3 });
     expect(agent.node.children.map((c) => c.node.id)).toEqual([
-      'ServiceAccount', 'PhaseConfig', 'ops-agents', 'shop', 'ClusterRole', 'ClusterRoleBinding', 'NetworkPolicy', 'AdmissionPolicy', 'AdmissionPolicyBinding',
+      'ServiceAccount', 'PhaseConfig', 'ops-agents', 'shop', 'ClusterRole', 'ClusterRoleBinding', 'NetworkPolicy',
+      'AdmissionPolicy', 'AdmissionPolicyBinding', 'ApprovalsPolicy', 'ApprovalsPolicyBinding', 'FencePolicy', 'FencePolicyBinding',
     ]);
     expect(agent.node.findChild('shop').node.children.map((c) => c.node.id)).toEqual(['Role', 'RoleBinding']);
   });
@@ -84,13 +85,14 @@ describe('TrustPhasedAgent', () => {
     const [p1, p2, p3, p4] = PHASE_VALUES.map(byIdentity);
     expect(p2).toEqual(p1);
     expect(p3).toEqual(p2);
-    expect([...p4!]).toEqual([...p3!].filter((id) => !id.startsWith('ValidatingAdmissionPolicy')));
+    expect(p4).toEqual(p3);
   });
 
   it('keeps cluster-scoped objects out of a Chart namespace', () => {
     const manifests = agentIn({ phase: 3 }, 'elsewhere').chart.toJson() as Manifest[];
-    for (const kind of ['ClusterRole', 'ClusterRoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']) {
-      expect(one(manifests, kind).metadata?.namespace).toBeUndefined();
+    for (const kind of ['ClusterRole', 'ClusterRoleBinding']) expect(one(manifests, kind).metadata?.namespace).toBeUndefined();
+    for (const kind of ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']) {
+      expect(manifests.filter((m) => m.kind === kind).map((m) => m.metadata?.namespace)).toEqual([undefined, undefined, undefined]);
     }
     expect(manifests.filter((m) => m.metadata?.namespace === 'elsewhere')).toEqual([]);
   });
@@ -101,7 +103,7 @@ describe('TrustPhasedAgent', () => {
     [3, { phase: '3', phaseName: 'Limited Remediation', outputSinkEnabled: 'true', approvalsRequired: 'true' }],
     [4, { phase: '4', phaseName: 'Autonomous', outputSinkEnabled: 'true', approvalsRequired: 'false', escalationConfidence: '0.8' }],
   ])('tells the agent its runtime parameters in phase %i', (phase, data) => {
-    const cm = one(synth(incidentResponder, phase), 'ConfigMap');
+    const cm = named(synth(incidentResponder, phase), 'ConfigMap', 'incident-responder-phase');
     expect(cm.metadata?.name).toBe('incident-responder-phase');
     expect(cm.metadata?.namespace).toBe('ops-agents');
     expect(cm['data']).toEqual(data);
@@ -109,8 +111,8 @@ describe('TrustPhasedAgent', () => {
 
   it('takes the escalation threshold from the definition where the table has one', () => {
     const def: AgentDefinition = { ...incidentResponder, escalationConfidence: 0.9 };
-    expect((one(synth(def, 4), 'ConfigMap')['data'] as Record<string, string>)['escalationConfidence']).toBe('0.9');
-    expect((one(synth(def, 3), 'ConfigMap')['data'] as Record<string, string>)['escalationConfidence']).toBeUndefined();
+    expect((named(synth(def, 4), 'ConfigMap', 'incident-responder-phase')['data'] as Record<string, string>)['escalationConfidence']).toBe('0.9');
+    expect((named(synth(def, 3), 'ConfigMap', 'incident-responder-phase')['data'] as Record<string, string>)['escalationConfidence']).toBeUndefined();
   });
 
   it('lets the agent read its phase ConfigMap in every phase but never write it', () => {
@@ -126,8 +128,8 @@ describe('TrustPhasedAgent', () => {
     const yaml = () => {
       const app = new App();
       const chart = new Chart(app, 'test');
-      new TrustPhasedAgent(chart, 'Agent', { definition: incidentResponder, stateFile: 'examples/trust/incident-responder.json' });
-      new TrustPhasedAgent(chart, 'Cilium', { definition: { ...incidentResponder, name: 'other' }, phase: 3, networkPolicy: 'cilium' });
+      new TrustPhasedAgent(chart, 'Agent', { definition: incidentResponder, stateFile: 'examples/trust/incident-responder.json', approvers: APPROVERS });
+      new TrustPhasedAgent(chart, 'Cilium', { definition: { ...incidentResponder, name: 'other', podLabels: { 'app.kubernetes.io/name': 'other' } }, phase: 3, networkPolicy: 'cilium', approvers: APPROVERS });
       return app.synthYaml();
     };
     const first = yaml();

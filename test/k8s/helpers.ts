@@ -9,9 +9,12 @@ import type { Phase } from '../../src/phase/table';
 /** Synthesizes one agent in a fresh chart and returns the parsed manifests. */
 export function synth(definition: AgentDefinition, phase: Phase, options: Partial<TrustPhasedAgentProps> = {}): Manifest[] {
   const chart = new Chart(new App(), 'test');
-  new TrustPhasedAgent(chart, 'Agent', { definition, phase, ...options });
+  new TrustPhasedAgent(chart, 'Agent', { definition, phase, approvers: APPROVERS, ...options });
   return chart.toJson() as Manifest[];
 }
+
+/** The approvers tests give the construct. */
+export const APPROVERS = { groups: ['sre-oncall'] } as const;
 
 /** Whether the agent's ServiceAccount may make the request under the manifests' RBAC. */
 export function can(manifests: Manifest[], def: Pick<AgentDefinition, 'name' | 'namespace'>, req: ResourceRequest): boolean {
@@ -33,4 +36,11 @@ export function one(manifests: Manifest[], kind: string, namespace?: string): Ma
 /** `Kind/namespace/name` of a manifest. */
 export function identity(m: Manifest): string {
   return `${m.kind}/${m.metadata?.namespace ?? ''}/${m.metadata?.name ?? ''}`;
+}
+
+/** The one manifest of a kind with this name (throws when there is not exactly one). */
+export function named(manifests: Manifest[], kind: string, name: string): Manifest {
+  const found = ofKind(manifests, kind).filter((m) => m.metadata?.name === name);
+  if (found.length !== 1) throw new Error(`expected one ${kind} named ${name}, found ${found.length}`);
+  return found[0]!;
 }

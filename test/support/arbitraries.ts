@@ -9,6 +9,7 @@ import type {
   EgressPeer,
   EgressRule,
   KubernetesAccess,
+  KubernetesAction,
   TierCapabilities,
   VaultAccess,
 } from '../../src/definition/types';
@@ -47,11 +48,14 @@ const CLUSTER_READS: readonly GroupResources[] = [
   ['storage.k8s.io', ['storageclasses']],
 ];
 
-/** Resources write tiers may write: nothing in the dangerous set, and no ConfigMaps (the approvals live in one). */
+/**
+ * Resources raw write rules may write: nothing in the dangerous set (no kind with a pod template:
+ * writes to those are typed actions), and no ConfigMaps (the approvals live in one).
+ */
 const WRITE_RESOURCES: readonly GroupResources[] = [
-  ['apps', ['deployments', 'deployments/scale', 'statefulsets', 'statefulsets/scale', 'replicasets']],
-  ['', ['pods', 'services']],
-  ['batch', ['jobs']],
+  ['apps', ['deployments/scale', 'statefulsets/scale']],
+  ['', ['services']],
+  ['policy', ['poddisruptionbudgets']],
   ['autoscaling', ['horizontalpodautoscalers']],
 ];
 
@@ -65,15 +69,6 @@ const REASONS = [
 export const dnsLabel = (): fc.Arbitrary<string> =>
   fc.stringMatching(/^[a-z][a-z0-9]{0,7}(-[a-z0-9]{1,6})?$/).filter((s) => s !== 'kube-system' && !/-(approvals|phase)$/.test(s));
 
-/** Resources whose `create` starts pods (the dangerous set's workload-create). */
-const WORKLOADS = new Set(['pods', 'deployments', 'statefulsets', 'replicasets', 'jobs']);
-
-/** Drops `create` from rules on workloads: creating them is in the dangerous set. */
-function withoutWorkloadCreate<T extends { resources: string[]; verbs?: string[] }>(rule: T): T {
-  if (!rule.verbs?.includes('create') || !rule.resources.some((r) => WORKLOADS.has(r))) return rule;
-  const verbs = rule.verbs.filter((v) => v !== 'create');
-  return { ...rule, verbs: verbs.length > 0 ? verbs : ['patch'] };
-}
 
 /** A namespace name, often one of a small pool so rules share namespaces. */
 export const namespaceName = (): fc.Arbitrary<string> =>
@@ -109,7 +104,24 @@ function kubernetesRule(tier: Tier): fc.Arbitrary<KubernetesAccess> {
     ? fc.uniqueArray(dnsLabel(), { minLength: 1, maxLength: 2 }).map((resourceNames) => ({ resourceNames }))
     : fc.constant({});
   return fc.tuple(groupResources(WRITE_RESOURCES), optionalVerbs(tier), names, namespaces())
-    .map(([gr, v, n, ns]) => withoutWorkloadCreate({ ...gr, ...v, ...n, namespaces: ns }));
+    .map(([gr, v, n, ns]) => ({ ...gr, ...v, ...n, namespaces: ns }));
+}
+
+const WORKLOAD_KINDS = ['apps/deployments', 'apps/statefulsets'] as const;
+
+/** A typed action the tier allows: named objects in remediate, any object of the kind in autonomous. */
+function kubernetesAction(tier: Tier): fc.Arbitrary<KubernetesAction> {
+  const named = TIERS[tier].writes === 'named';
+  const names = named ? fc.uniqueArray(dnsLabel(), { minLength: 1, maxLength: 2 }).map((ns) => ({ names: ns })) : fc.option(fc.uniqueArray(dnsLabel(), { minLength: 1, maxLength: 2 }), { nil: undefined }).map((ns) => (ns ? { names: ns } : {}));
+  const target = fc.tuple(namespaces(), names).map(([ns, n]) => ({ namespaces: ns, ...n }));
+  const kind = fc.constantFrom(...WORKLOAD_KINDS);
+  return fc.oneof(
+    fc.tuple(kind, target).map(([k, t]): KubernetesAction => ({ action: 'restart', kind: k, ...t })),
+    fc.tuple(kind, target, fc.integer({ min: 0, max: 3 }), fc.integer({ min: 3, max: 30 })).map(([k, t, lo, hi]): KubernetesAction => ({ action: 'scale', kind: k, ...t, minReplicas: lo, maxReplicas: hi })),
+    fc.tuple(kind, target, dnsLabel()).map(([k, t, repo]): KubernetesAction => ({ action: 'set-image', kind: k, ...t, containers: ['app'], repositories: [`registry.example.com/${repo}`] })),
+    fc.tuple(target, fc.constantFrom('replicas', 'tier')).map(([t, field]): KubernetesAction => ({ action: 'patch-fields', kind: 'apps/deployments', ...t, fields: field === 'replicas' ? ['spec.replicas'] : ['metadata.labels["tier"]'] })),
+    fc.tuple(namespaces(), podLabels()).map(([ns, labels]): KubernetesAction => ({ action: 'delete-pod', namespaces: ns, podLabels: labels })),
+  );
 }
 
 /** A dangerous Kubernetes rule the tier allows, with its acknowledgement. */
@@ -182,17 +194,28 @@ function vaultRule(tier: Tier): fc.Arbitrary<VaultAccess> {
   return fc.record({ path, capabilities: caps });
 }
 
-const READ_ACTIONS = ['cloudwatch:GetMetricData', 'cloudwatch:ListMetrics', 'logs:FilterLogEvents', 'ecs:DescribeServices', 'ec2:DescribeInstances', 's3:GetObject', 'ecs:Describe*'];
+/** Reads on every resource that return no secrets. */
+const READ_ACTIONS = ['cloudwatch:GetMetricData', 'cloudwatch:ListMetrics', 'ecs:DescribeServices', 'ec2:DescribeInstances', 'ecs:List*'];
 
 function awsRule(tier: Tier): fc.Arbitrary<AwsAccess> {
   const rules = TIERS[tier];
-  if (rules.writes === 'none') return fc.subarray(READ_ACTIONS, { minLength: 1 }).map((actions) => ({ actions, resources: ['*'] }));
+  if (rules.writes === 'none') {
+    return fc.oneof(
+      fc.subarray(READ_ACTIONS, { minLength: 1 }).map((actions) => ({ actions, resources: ['*'] })),
+      // Reads that return data: on named log groups and buckets only.
+      namespaceName().map((ns) => ({ actions: ['logs:FilterLogEvents', 's3:GetObject'], resources: [`arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/${ns}/*`, `arn:aws:s3:::${ns}-reports/*`] })),
+    );
+  }
   const last = (label: string) => (rules.writes === 'named' ? label : '*');
   return fc.tuple(namespaceName(), dnsLabel()).chain(([ns, label]) =>
     fc.constantFrom<AwsAccess>(
-      { actions: ['ecs:UpdateService', 'ecs:TagResource'], resources: [`arn:aws:ecs:eu-west-1:111122223333:service/${ns}/${last(label)}`] },
+      {
+        actions: ['ecs:UpdateService', 'ecs:TagResource'],
+        resources: [`arn:aws:ecs:eu-west-1:111122223333:service/${ns}/${last(label)}`],
+        conditions: { ArnLikeIfExists: { 'ecs:task-definition': `arn:aws:ecs:eu-west-1:111122223333:task-definition/${label}:*` }, StringEqualsIfExists: { 'ecs:enable-execute-command': 'false' } },
+      },
       { actions: ['s3:PutObject'], resources: [`arn:aws:s3:::${ns}-reports/${last(label)}`] },
-      { actions: ['lambda:UpdateFunctionConfiguration'], resources: [`arn:aws:lambda:eu-west-1:111122223333:function:${ns}-${last(label)}`] },
+      { actions: ['rds:RebootDBInstance'], resources: [`arn:aws:rds:eu-west-1:111122223333:db:${ns}-${last(label)}`] },
     ),
   );
 }
@@ -214,6 +237,7 @@ function tierCapabilities(tier: Tier, options: Required<DefinitionOptions>): fc.
   const aws = options.dangerous && TIERS[tier].writes === 'none' ? fc.oneof(awsRule(tier), dangerousAwsRule()) : awsRule(tier);
   return fc.record({
     kubernetes: list(kubernetes, 3),
+    kubernetesActions: TIERS[tier].writes === 'none' ? fc.constant(undefined) : list(kubernetesAction(tier), 3),
     egress: list(egressRule(options.fqdn), 3),
     vault: list(vaultRule(tier), 2),
     aws: list(aws, 2),

@@ -7,8 +7,6 @@
  *   admission_test.go (TestWarnValidationAction, TestAuditValidationAction, TestParamRef).
  */
 import { describe, expect, it } from 'vitest';
-import { incidentResponder } from '../../examples/incident-responder';
-import { one, synth } from '../k8s/helpers';
 import {
   evaluateAdmission,
   policyCompileErrors,
@@ -488,51 +486,5 @@ describe('the evaluator\'s limits', () => {
   it('reports a validation whose type is dyn as a compile error that failurePolicy decides', () => {
     const res = run(check('object.metadata.name'), createConfigMap('shop', 'x'));
     expect(res.status?.message).toContain('denied request: compilation error: must evaluate to bool but got dyn');
-  });
-});
-
-describe('the graduated-trust policies', () => {
-  const NS = [namespace('shop'), namespace('ops-agents')];
-  const user = { username: 'system:serviceaccount:ops-agents:incident-responder', groups: ['system:serviceaccounts'] };
-  const scale: AdmissionRequest = {
-    operation: 'UPDATE',
-    resource: { group: 'apps', version: 'v1', resource: 'deployments' },
-    subResource: 'scale',
-    kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
-    namespace: 'shop',
-    name: 'checkout',
-    userInfo: user,
-    object: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'checkout', namespace: 'shop' }, spec: { replicas: 3 } },
-    oldObject: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'checkout', namespace: 'shop' }, spec: { replicas: 2 } },
-  };
-  const cluster = (phase: 1 | 3, approvals?: Record<string, string>): AdmissionCluster => {
-    const m = synth(incidentResponder, phase);
-    return {
-      policies: [one(m, 'ValidatingAdmissionPolicy') as unknown as JsonObject],
-      bindings: [one(m, 'ValidatingAdmissionPolicyBinding') as unknown as JsonObject],
-      namespaces: NS,
-      params: approvals ? [configMap('ops-agents', 'incident-responder-approvals', approvals)] : [],
-    };
-  };
-
-  it('compiles on the API server', () => {
-    expect(policyCompileErrors(cluster(3).policies[0]!)).toEqual([]);
-    expect(policyCompileErrors(cluster(1).policies[0]!)).toEqual([]);
-  });
-
-  it('admits an approved scale in phase 3 and denies it without the approval', () => {
-    expect(evaluateAdmission(cluster(3, { 'shop.deployments.scale.checkout': 'UPDATE' }), scale).allowed).toBe(true);
-    expect(evaluateAdmission(cluster(3, { 'shop.deployments.scale.checkout': 'DELETE' }), scale).status?.message).toContain(
-      'UPDATE shop.deployments.scale.checkout is not approved',
-    );
-  });
-
-  it('fails closed when the approvals ConfigMap is missing', () => {
-    expect(evaluateAdmission(cluster(3), scale).status?.message).toContain('no params found for policy binding with `Deny` parameterNotFoundAction');
-  });
-
-  it('denies every write of the agent in phase 1 and ignores other users', () => {
-    expect(evaluateAdmission(cluster(1), scale).status?.reason).toBe('Forbidden');
-    expect(evaluateAdmission(cluster(1), { ...scale, userInfo: ADMIN }).outcome).toBe('NotMatched');
   });
 });

@@ -7,7 +7,7 @@ import { evaluateIam } from '../../src/analysis/iam/evaluate';
 import type { PolicyDocument } from '../../src/aws/policy';
 import { PHASE_VALUES, type Phase } from '../../src/phase/table';
 import { parseVaultPolicy } from '../../src/vault/policy';
-import { ISSUER, OIDC_ARN, all, defaultProps, iamPolicies, only, synth, vaultAcl } from './synth';
+import { ISSUER, OIDC_ARN, all, defaultProps, iamPolicies, only, synth, vaultAcl, vaultPolicy } from './synth';
 
 const SVC = 'arn:aws:ecs:eu-west-1:111122223333:service/shop';
 const phaseJson = (phase: Phase) => synth(defaultProps(incidentResponder, phase));
@@ -31,11 +31,32 @@ describe('TrustPhasedAgent: Vault by phase', () => {
     expect([role.token_ttl, role.token_max_ttl]).toEqual([1800, 7200]);
   });
 
-  it('adds the named remediate write in phase 3 and nothing under the autonomous glob', () => {
-    const acl = vaultAcl(phaseJson(3));
-    expect(acl.capabilities('secret/data/shop/checkout/flags')).toEqual(['read', 'update']);
+  it('keeps the read of the remediate path with the agent in phase 3 and moves its write to the approval policy', () => {
+    const json = phaseJson(3);
+    const acl = vaultAcl(json);
+    expect(acl.capabilities('secret/data/shop/checkout/flags')).toEqual(['read']);
     expect(acl.allows('secret/data/shop/flags/x', 'update')).toBe(false);
-    expect(acl.allows('secret/data/shop/checkout/other', 'update')).toBe(false);
+    const approved = vaultAcl(json, 'incident-responder-approved');
+    expect(approved.capabilities('secret/data/shop/checkout/flags')).toEqual(['update']);
+    expect(approved.allows('secret/data/shop/checkout/other', 'update')).toBe(false);
+    expect(approved.allows('secret/data/agents/incident-responder/db', 'read')).toBe(false);
+  });
+
+  it('renders the operator-only approval token role, single use and orphan, in every phase', () => {
+    for (const phase of PHASE_VALUES) {
+      const json = phaseJson(phase);
+      const role = only(json, 'vault_token_auth_backend_role');
+      expect(role).toMatchObject({
+        role_name: 'incident-responder-approval', orphan: true, renewable: false, token_type: 'service',
+        token_no_default_policy: true, token_num_uses: 1, token_explicit_max_ttl: 900, token_period: 0,
+      });
+      const approver = vaultPolicy(json, 'incident-responder-approver').policy as string;
+      expect(parseVaultPolicy(approver)).toEqual([{ path: 'auth/token/create/incident-responder-approval', capabilities: ['update'] }]);
+      expect(approver).toContain('max_wrapping_ttl = "300s"');
+      expect(only(json, 'vault_identity_group_policies')).toMatchObject({ policies: [expect.stringContaining('vault_policy.')], exclusive: false });
+    }
+    const nothing = parseVaultPolicy(vaultPolicy(phaseJson(2), 'incident-responder-approved').policy as string);
+    expect(nothing).toEqual([]);
   });
 
   it('adds the autonomous glob write in phase 4 with the longest TTLs', () => {
@@ -57,20 +78,20 @@ describe('TrustPhasedAgent: Vault by phase', () => {
         bound_service_account_names: ['incident-responder'],
         bound_service_account_namespaces: ['ops-agents'],
       });
-      const policyId = Object.keys(json.resource.vault_policy!)[0];
+      const policyId = Object.entries(json.resource.vault_policy!).find(([, p]) => p.name === 'incident-responder')![0];
       expect(role.token_policies).toEqual([`\${vault_policy.${policyId}.name}`]);
-      expect(only(json, 'vault_policy').name).toBe('incident-responder');
+      expect(role.audience).toBe('vault');
     }
   });
 
   it('names the phase only in the comment at the top of the policy', () => {
-    const text = only(phaseJson(3), 'vault_policy').policy as string;
+    const text = vaultPolicy(phaseJson(3)).policy as string;
     expect(text.split('\n')[0]).toBe('# graduated-trust: agent incident-responder (ops-agents), phase 3 (Limited Remediation)');
     expect(text.split('\n').filter((l) => !l.startsWith('#')).join('\n')).not.toMatch(/phase/i);
   });
 
   it('puts a control group on the remediate write in phase 3 only, controlling the write capability', () => {
-    const props = (phase: Phase) => ({ ...defaultProps(incidentResponder, phase), vault: { authBackendPath: 'kubernetes', controlGroup: { approverGroupNames: ['sre-oncall'], approvals: 2, ttlSeconds: 3600 } } });
+    const props = (phase: Phase) => ({ ...defaultProps(incidentResponder, phase), vault: { authBackendPath: 'kubernetes', approvals: 'control-group' as const, controlGroup: { approverGroupNames: ['sre-oncall'], approvals: 2, ttlSeconds: 3600 } } });
     const rules3 = parseVaultPolicy(only(synth(props(3)), 'vault_policy').policy as string);
     const flags = rules3.find((r) => r.path === 'secret/data/shop/checkout/flags');
     expect(flags?.controlGroup).toEqual({ ttl: '3600s', factors: [{ name: 'operators', groupNames: ['sre-oncall'], approvals: 2, controlledCapabilities: ['update'] }] });
@@ -81,14 +102,15 @@ describe('TrustPhasedAgent: Vault by phase', () => {
   });
 
   it('uses the per-phase TTL overrides when they stay within the ceilings', () => {
-    const json = synth({ ...defaultProps(incidentResponder, 4), vault: { authBackendPath: 'kubernetes', tokenTtlSeconds: { 4: 7200 }, tokenMaxTtlSeconds: { 4: 28800 } } });
+    const json = synth({ ...defaultProps(incidentResponder, 4), vault: { ...defaultProps(incidentResponder, 4).vault!, tokenTtlSeconds: { 4: 7200 }, tokenMaxTtlSeconds: { 4: 28800 } } });
     const role = only(json, 'vault_kubernetes_auth_backend_role');
     expect([role.token_ttl, role.token_max_ttl]).toEqual([7200, 28800]);
   });
 
-  it('passes the audience through when given', () => {
-    const json = synth({ ...defaultProps(incidentResponder, 1), vault: { authBackendPath: 'kubernetes', audience: 'vault' } });
-    expect(only(json, 'vault_kubernetes_auth_backend_role').audience).toBe('vault');
+  it('requires the audience "vault" by default and passes another through', () => {
+    expect(only(phaseJson(1), 'vault_kubernetes_auth_backend_role').audience).toBe('vault');
+    const json = synth({ ...defaultProps(incidentResponder, 1), vault: { ...defaultProps(incidentResponder, 1).vault!, audience: 'https://vault.example.com' } });
+    expect(only(json, 'vault_kubernetes_auth_backend_role').audience).toBe('https://vault.example.com');
   });
 });
 
@@ -147,13 +169,15 @@ describe('TrustPhasedAgent: AWS IAM by phase', () => {
     expect(only(json, 'aws_eks_pod_identity_association').disable_session_tags).toBeUndefined();
   });
 
-  it('puts the generated boundary on the role in every phase, holding every tier', () => {
+  it('puts a boundary holding exactly the phase ceiling on the role in every phase, under one name', () => {
     for (const phase of PHASE_VALUES) {
       const json = phaseJson(phase);
       const boundaryId = Object.keys(json.resource.aws_iam_policy!)[0];
       expect(only(json, 'aws_iam_role').permissions_boundary).toBe(`\${aws_iam_policy.${boundaryId}.arn}`);
       const boundary = JSON.parse(only(json, 'aws_iam_policy').policy as string) as PolicyDocument;
-      expect(evaluateIam({ identity: [boundary] }, { action: 'ecs:UpdateService', resource: `${SVC}/cart` })).toBe('allow');
+      // An out-of-band policy with phase-4 access stays inside the boundary of the committed phase.
+      expect(evaluateIam({ identity: [boundary] }, { action: 'ecs:UpdateService', resource: `${SVC}/cart` })).toBe(phase === 4 ? 'allow' : 'implicit-deny');
+      expect(evaluateIam({ identity: [boundary] }, { action: 'ecs:UpdateService', resource: `${SVC}/checkout` })).toBe(phase >= 3 ? 'allow' : 'implicit-deny');
       expect(only(json, 'aws_iam_policy').name).toBe('incident-responder-boundary');
     }
   });
@@ -188,7 +212,7 @@ describe('TrustPhasedAgent: AWS IAM by phase', () => {
     const inline = only(json, 'aws_iam_role_policy');
     expect(inline.name).toBe('graduated-trust');
     const doc = JSON.parse(inline.policy as string) as { Statement: Array<{ Sid: string }> };
-    expect(doc.Statement.map((s) => s.Sid)).toEqual(['Observe0', 'Remediate0', 'Autonomous0']);
+    expect(doc.Statement.map((s) => s.Sid)).toEqual(['Observe0', 'Observe1', 'Remediate0', 'Autonomous0']);
   });
 
   it('leaves the inline policy out in phases whose tiers declare no AWS access', () => {
@@ -210,8 +234,14 @@ describe('TrustPhasedAgent: stable names and IDs', () => {
       aws_iam_policy: [['Agent_IamBoundary_185B6004', 'incident-responder-boundary']],
       aws_iam_role: [['Agent_IamRole_3127537A', 'incident-responder']],
       aws_iam_role_policy: [['Agent_IamPermissions_3703956A', 'graduated-trust']],
+      vault_identity_group_policies: [['Agent_VaultApprovers_sre-oncall_562889CA', undefined]],
       vault_kubernetes_auth_backend_role: [['Agent_VaultRole_57B7FDEB', 'incident-responder']],
-      vault_policy: [['Agent_VaultPolicy_8CC9573E', 'incident-responder']],
+      vault_policy: [
+        ['Agent_VaultApprovalPolicy_7C3F61E5', 'incident-responder-approved'],
+        ['Agent_VaultApproverPolicy_A09997B5', 'incident-responder-approver'],
+        ['Agent_VaultPolicy_8CC9573E', 'incident-responder'],
+      ],
+      vault_token_auth_backend_role: [['Agent_VaultApprovalRole_67769C1E', 'incident-responder-approval']],
     });
   });
 

@@ -7,7 +7,8 @@ import type { TrustPhasedAgentProps } from '../../src/terraform';
 import { ISSUER, OIDC_ARN, defaultProps, synth } from './synth';
 
 const base = (phase: Phase = 1): TrustPhasedAgentProps => defaultProps(incidentResponder, phase);
-const withVault = (vault: Partial<NonNullable<TrustPhasedAgentProps['vault']>>, phase: Phase = 1): TrustPhasedAgentProps => ({ ...base(phase), vault: { authBackendPath: 'kubernetes', ...vault } });
+const withVault = (vault: Partial<NonNullable<TrustPhasedAgentProps['vault']>>, phase: Phase = 1): TrustPhasedAgentProps => ({ ...base(phase), vault: { authBackendPath: 'kubernetes', approvers: { identityGroups: ['sre-oncall'] }, ...vault } });
+const withControlGroup = (controlGroup: NonNullable<NonNullable<TrustPhasedAgentProps['vault']>['controlGroup']>) => withVault({ approvals: 'control-group', controlGroup });
 const withAws = (aws: Partial<NonNullable<TrustPhasedAgentProps['aws']>>): TrustPhasedAgentProps => ({ ...base(), aws: { trust: { irsa: { oidcProviderArn: OIDC_ARN, issuerHostPath: ISSUER } }, ...aws } });
 
 /** Expects a TrustError with `code`, the construct path and a message matching `message`. */
@@ -46,12 +47,29 @@ describe('TrustPhasedAgent: prop validation', () => {
     [{ authBackendPath: '/kubernetes/' }, /vault.authBackendPath "\/kubernetes\/" is not a mount path/],
     [{ policyName: 'Agent Policy' }, /vault.policyName "Agent Policy" is not a Vault name/],
     [{ roleName: 'role"}' }, /vault.roleName "role\\"}" is not a Vault name/],
-    [{ controlGroup: { approverGroupNames: [] } }, /approverGroupNames is empty/],
-    [{ controlGroup: { approverGroupNames: ['sre"] }\npath "sys/*" {'] } }, /vault.controlGroup name .* is not allowed/],
-    [{ controlGroup: { approverGroupNames: ['sre'], approvals: 0 } }, /approvals 0 is not a whole number of at least 1/],
-    [{ controlGroup: { approverGroupNames: ['sre'], ttlSeconds: 1.5 } }, /ttlSeconds 1.5 is not a whole number/],
+    [{ approvers: undefined }, /declares remediate-tier Vault writes, which in phase 3 each need an operator approval, but vault.approvers is not set/],
+    [{ approvers: { identityGroups: ['sre"}'] } }, /vault.approvers group .* is not allowed/],
+    [{ controlGroup: { approverGroupNames: ['sre'] } }, /vault.controlGroup is set but approvals is 'token-role'/],
+    [{ approvals: 'control-group' as const }, /vault.approvals is 'control-group' but vault.controlGroup is missing/],
+    [{ approvalTokens: { tokenNumUses: 0 } }, /tokenNumUses 0 is not a whole number of at least 1/],
+    [{ approvalTokens: { tokenExplicitMaxTtlSeconds: 86_400 } }, /tokenExplicitMaxTtlSeconds 86400s is over an hour/],
+    [{ audience: '' }, /vault.audience is empty/],
   ])('fails on bad vault props %#', (vault, message) => {
     expectFailure(withVault(vault), 'GT_USAGE', message);
+  });
+
+  it.each([
+    [{ approverGroupNames: [] }, /approverGroupNames is empty/],
+    [{ approverGroupNames: ['sre"] }\npath "sys/*" {'] }, /vault.controlGroup name .* is not allowed/],
+    [{ approverGroupNames: ['sre'], approvals: 0 }, /approvals 0 is not a whole number of at least 1/],
+    [{ approverGroupNames: ['sre'], ttlSeconds: 1.5 }, /ttlSeconds 1.5 is not a whole number/],
+  ])('fails on bad control group props %#', (controlGroup, message) => {
+    expectFailure(withControlGroup(controlGroup), 'GT_USAGE', message);
+  });
+
+  it('fails on aws props without exactly one trust', () => {
+    expectFailure({ ...base(), aws: {} as never }, 'GT_USAGE', /aws.trust is missing; give exactly one of/);
+    expectFailure({ ...base(), aws: { trust: { irsa: { oidcProviderArn: OIDC_ARN, issuerHostPath: ISSUER }, podIdentity: { clusterName: 'prod' } } } as never }, 'GT_USAGE', /aws.trust is \["irsa","podIdentity"\]/);
   });
 
   it('fails on an audience that would be a Terraform template', () => {
@@ -130,7 +148,7 @@ describe('TrustPhasedAgent: Vault overlaps', () => {
   it('fails when a more specific path would hide a capability declared on an overlapping broader one', () => {
     const def: AgentDefinition = {
       ...incidentResponder,
-      observe: { ...incidentResponder.observe, vault: [{ path: 'secret/data/+/checkout', capabilities: ['read'] }] },
+      observe: { ...incidentResponder.observe, vault: [{ path: 'secret/data/+/checkout', capabilities: ['read'], dangerous: { reason: 'reads the checkout flags of every team' } }] },
       autonomous: { ...incidentResponder.autonomous, vault: [{ path: 'secret/data/shop/*', capabilities: ['update'] }] },
     };
     expectFailure({ ...base(1), definition: def }, 'GT_VAULT_PATH', /in phase 4 \(Autonomous\), "secret\/data\/shop\/\*" and "secret\/data\/\+\/checkout" both match "secret\/data\/shop\/checkout"/);

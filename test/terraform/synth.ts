@@ -19,7 +19,7 @@ export function defaultProps(definition: AgentDefinition, phase: Phase): TrustPh
   return {
     definition,
     phase,
-    vault: { authBackendPath: 'kubernetes' },
+    vault: { authBackendPath: 'kubernetes', approvers: { identityGroups: ['sre-oncall'] } },
     aws: { trust: { irsa: { oidcProviderArn: OIDC_ARN, issuerHostPath: ISSUER } } },
   };
 }
@@ -44,14 +44,23 @@ export function all(json: TfJson, type: string): Array<Record<string, unknown>> 
   return Object.values(json.resource[type] ?? {});
 }
 
-/** The Vault ACL of the synthesized policy, read back with the parser. */
-export function vaultAcl(json: TfJson): VaultAcl {
-  return new VaultAcl([parseVaultPolicy(only(json, 'vault_policy').policy as string)]);
+/** The vault_policy named `name` (the agent's own policy by default). */
+export function vaultPolicy(json: TfJson, name = 'incident-responder'): Record<string, unknown> {
+  const found = all(json, 'vault_policy').filter((p) => p.name === name);
+  if (found.length !== 1) throw new Error(`expected one vault_policy named ${name}, found ${found.length}`);
+  return found[0]!;
+}
+
+/** The Vault ACL of the synthesized policy named `name` (the agent's own by default), read back with the parser. */
+export function vaultAcl(json: TfJson, name?: string): VaultAcl {
+  const policies = all(json, 'vault_policy');
+  const own = name ?? (policies.length === 1 ? policies[0]!.name as string : 'incident-responder');
+  return new VaultAcl([parseVaultPolicy(vaultPolicy(json, own).policy as string)]);
 }
 
 /** The IAM role's inline policies and its generated boundary, parsed from the literal JSON. */
 export function iamPolicies(json: TfJson): IamPolicies {
   const identity = all(json, 'aws_iam_role_policy').map((p) => JSON.parse(p.policy as string) as PolicyDocument);
-  const boundaries = all(json, 'aws_iam_policy');
+  const boundaries = all(json, 'aws_iam_policy').filter((p) => String(p.name).endsWith('-boundary'));
   return boundaries.length === 1 ? { identity, boundary: JSON.parse(boundaries[0]!.policy as string) as PolicyDocument } : { identity };
 }

@@ -69,7 +69,7 @@ export function claimedInput(policy: Manifest, agent: AgentRef): AdmissionInput 
   }
   const claimed = input?.input?.agent;
   if (!isRecord(claimed) || claimed['name'] !== agent.name || claimed['namespace'] !== agent.namespace || !isPhase(input.input.phase)) return undefined;
-  if (input.policy !== 'writes' && input.policy !== 'approvals' && input.policy !== 'fence') return undefined;
+  if (!['writes', 'approved', 'approvals', 'fence'].includes(input.policy)) return undefined;
   return input;
 }
 
@@ -132,6 +132,12 @@ export function writeAdmissionOf(policies: readonly Manifest[], bindings: readon
   if (found.length === 0) mode = 'none';
   else if (writes.length === 1 && others.length === 0) mode = PHASES[writes[0]!.input!.input.phase].writeAdmission;
   else mode = 'custom';
+  // Phase 3 admits a remediate write only through the approval policy of the same phase entry.
+  const input = writes[0]?.input?.input as WritesPolicyInput | undefined;
+  if (mode === 'approval' && input && input.writes.some((w) => w.tier === 'remediate')) {
+    const approved = rendered('approved').map((p) => p.input!.input as WritesPolicyInput);
+    if (!(approved.length === 1 && approved[0]!.phase === input.phase && approved[0]!.epoch === input.epoch)) mode = 'custom';
+  }
   const status = <T extends string>(kind: AdmissionInput['policy'], ok: T): T | 'none' | 'custom' =>
     rendered(kind).length === 1 ? ok : found.some((p) => claimedInput(p.policy, agent)?.policy === kind) ? 'custom' : 'none';
   return {

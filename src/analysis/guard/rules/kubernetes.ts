@@ -109,9 +109,10 @@ const PROMISE = { deny: 'reject every write', approval: 'admit only declared act
 function admissionPolicies(ctx: GuardContext): RuleHit[] {
   const own = ctx.bindings.find((b) => ctx.ownObject(b.source));
   if (!own) return [];
-  const { writes, approvals, fence } = ctx.ceiling.admission;
+  const { writes, approved, approvals, fence } = ctx.ceiling.admission;
   const what = [
     ...policyProblems(ctx, writes).map((p) => ({ ...p, what: `${p.what}; ${phaseLabel(ctx.phase)} requires admission to ${PROMISE[PHASES[ctx.phase].writeAdmission]} by the agent` })),
+    ...(approved ? policyProblems(ctx, approved).map((p) => ({ ...p, what: `${p.what}; in phase 3 each remediate write needs a single-use operator approval` })) : []),
     ...policyProblems(ctx, approvals).map((p) => ({ ...p, what: `${p.what}; only approvers may write the agent's approvals` })),
     ...policyProblems(ctx, fence).map((p) => ({ ...p, what: `${p.what}; pods running as the agent must stay inside its NetworkPolicy` })),
   ];
@@ -187,7 +188,7 @@ export const KUBERNETES_RULES: readonly GuardRule[] = [
   {
     id: 'GT-K8S-006',
     level: 'error',
-    checks: 'The agent\'s three ValidatingAdmissionPolicies (writes, approvals, fence) and every binding of them are present and exactly what TrustPhasedAgent renders for the phase and its epoch.',
+    checks: 'The agent\'s ValidatingAdmissionPolicies (writes, approved, approvals, fence) and every binding of them are present and exactly what TrustPhasedAgent renders for the phase and its epoch.',
     why: 'Admission is what makes a phase hold: it rejects every write in Shadow and Read-Only Assist, admits only declared actions (each with a single-use approval in Limited Remediation), lets only approvers write approvals, and keeps pods running as the agent inside its NetworkPolicy. Without them RBAC alone decides.',
     fix: 'Keep the admission policies and bindings TrustPhasedAgent renders unchanged (re-synthesize after the state file changes, since the epoch is part of them).',
     check: admissionPolicies,
