@@ -57,8 +57,8 @@ describe('TrustPhasedAgent', () => {
   it('uses stable PascalCase child IDs, grouping Roles by namespace', () => {
     const { agent } = agentIn({ phase: 3 });
     expect(agent.node.children.map((c) => c.node.id)).toEqual([
-      'ServiceAccount', 'PhaseConfig', 'ops-agents', 'shop', 'ClusterRole', 'ClusterRoleBinding', 'NetworkPolicy',
-      'AdmissionPolicy', 'AdmissionPolicyBinding', 'ApprovalsPolicy', 'ApprovalsPolicyBinding', 'FencePolicy', 'FencePolicyBinding',
+      'ServiceAccount', 'PhaseConfig', 'ops-agents', 'shop', 'ClusterRole', 'ClusterRoleBinding', 'NetworkPolicy', 'ApprovalsConfig',
+      'AdmissionPolicy', 'AdmissionPolicyBinding', 'ApprovedPolicy', 'ApprovedPolicyBinding', 'ApprovalsPolicy', 'ApprovalsPolicyBinding', 'FencePolicy', 'FencePolicyBinding',
     ]);
     expect(agent.node.findChild('shop').node.children.map((c) => c.node.id)).toEqual(['Role', 'RoleBinding']);
   });
@@ -92,7 +92,7 @@ describe('TrustPhasedAgent', () => {
     const manifests = agentIn({ phase: 3 }, 'elsewhere').chart.toJson() as Manifest[];
     for (const kind of ['ClusterRole', 'ClusterRoleBinding']) expect(one(manifests, kind).metadata?.namespace).toBeUndefined();
     for (const kind of ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']) {
-      expect(manifests.filter((m) => m.kind === kind).map((m) => m.metadata?.namespace)).toEqual([undefined, undefined, undefined]);
+      expect(manifests.filter((m) => m.kind === kind).map((m) => m.metadata?.namespace)).toEqual([undefined, undefined, undefined, undefined]);
     }
     expect(manifests.filter((m) => m.metadata?.namespace === 'elsewhere')).toEqual([]);
   });

@@ -1,6 +1,7 @@
 import { App, ApiObject, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { incidentResponder } from '../../examples/incident-responder';
+import { APPROVERS } from './helpers';
 import { TrustPhasedAgent } from '../../src/k8s';
 import { one } from './helpers';
 import type { Manifest } from '../../src/analysis/k8s/authorizer';
@@ -8,7 +9,7 @@ import type { Manifest } from '../../src/analysis/k8s/authorizer';
 function app(phase: 1 | 2 | 3 | 4, extra?: (chart: Chart) => void, suppressions = [] as { ruleId: string; reason: string }[]) {
   const a = new App();
   const chart = new Chart(a, 'agents');
-  new TrustPhasedAgent(chart, 'IncidentResponder', { definition: incidentResponder, phase, suppressions });
+  new TrustPhasedAgent(chart, 'IncidentResponder', { definition: incidentResponder, phase, suppressions, approvers: APPROVERS });
   if (extra) extra(new Chart(a, 'other'));
   return { app: a, chart };
 }

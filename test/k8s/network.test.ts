@@ -122,12 +122,26 @@ describe('TrustPhasedAgent CiliumNetworkPolicy (cilium flavour)', () => {
     expect(byPhase.get(2)!.filter((m) => m.kind === 'NetworkPolicy')).toEqual([]);
   });
 
-  it('sends DNS through the DNS proxy so toFQDNs can learn the names', () => {
-    const spec = one(byPhase.get(2)!, 'CiliumNetworkPolicy')['spec'] as { egress: Manifest[] };
-    expect(spec.egress[0]).toEqual({
+  const cluster = ['*', '*.*', '*.*.*', '*.*.*.*'].map((p) => ({ matchPattern: `${p}.cluster.local` }));
+  const dnsRule = (phase: Phase) => (one(byPhase.get(phase)!, 'CiliumNetworkPolicy')['spec'] as { egress: Manifest[] }).egress[0];
+
+  it('sends DNS through the DNS proxy, letting through only the cluster domain in Shadow (its output goes nowhere)', () => {
+    expect(dnsRule(1)).toEqual({
       toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'kube-system', 'k8s:k8s-app': 'kube-dns' } }],
-      toPorts: [{ ports: [{ port: '53', protocol: 'UDP' }, { port: '53', protocol: 'TCP' }], rules: { dns: [{ matchPattern: '*' }] } }],
+      toPorts: [{ ports: [{ port: '53', protocol: 'UDP' }, { port: '53', protocol: 'TCP' }], rules: { dns: cluster } }],
     });
+  });
+
+  it('adds the names of the active tiers\' fqdn destinations and their search-path expansions, so toFQDNs can learn them', () => {
+    const expansions = ['*.svc.cluster.local', 'svc.cluster.local', 'cluster.local'].map((d) => ({ matchPattern: `hooks.chat.example.com.${d}` }));
+    expect((dnsRule(2)!['toPorts'] as Array<{ rules: { dns: unknown[] } }>)[0]!.rules.dns).toEqual([{ matchName: 'hooks.chat.example.com' }, ...cluster, ...expansions]);
+  });
+
+  it('never lets a pattern that crosses into names outside the cluster through', () => {
+    for (const phase of PHASE_VALUES) {
+      const dns = (dnsRule(phase)!['toPorts'] as Array<{ rules: { dns: Array<{ matchName?: string; matchPattern?: string }> } }>)[0]!.rules.dns;
+      for (const d of dns) expect(d.matchPattern === undefined || d.matchPattern.endsWith('.cluster.local'), JSON.stringify(d)).toBe(true);
+    }
   });
 
   it('names the namespace in every toEndpoints selector', () => {

@@ -6,7 +6,7 @@ import { allowsEgress, ipInBlock, type EgressDestination, type Protocol } from '
 import { ruleAllows, type PolicyRule, type ResourceRequest } from '../../src/analysis/k8s/rbac';
 import { kubernetesDangers } from '../../src/definition/dangerous';
 import { LABELS, objectNames } from '../../src/definition/names';
-import type { AgentDefinition, EgressRule, KubernetesAccess, Tier } from '../../src/definition/types';
+import type { AgentDefinition, EgressRule, KubernetesAccess, KubernetesAction, Tier } from '../../src/definition/types';
 import { PHASE_VALUES, TIERS, TIER_VALUES, activeTiers, type Phase } from '../../src/phase/table';
 import { validDefinition } from '../support/arbitraries';
 import { can, identity, ofKind, synth } from './helpers';
@@ -14,8 +14,28 @@ import { can, identity, ofKind, synth } from './helpers';
 const ALL_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 const KUBE_DNS: EgressDestination = { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } };
 
+/** The RBAC each action needs, restated here from the action catalogue's contract (docs/k8s.md). */
+const ACTION_RBAC: Record<KubernetesAction['action'], { sub: string; verbs: string[] }> = {
+  restart: { sub: '', verbs: ['get', 'patch'] },
+  scale: { sub: 'scale', verbs: ['get', 'update', 'patch'] },
+  'delete-pod': { sub: '', verbs: ['get', 'delete'] },
+  'set-image': { sub: '', verbs: ['get', 'patch'] },
+  'patch-fields': { sub: '', verbs: ['get', 'update', 'patch'] },
+};
+
+/** An action as the raw rule it must grant. */
+function actionAsRule(a: KubernetesAction): KubernetesAccess {
+  const kind = a.action === 'delete-pod' ? 'pods' : String(a.kind);
+  const [group, resource] = kind.includes('/') ? kind.split('/') as [string, string] : ['', kind];
+  const { sub, verbs } = ACTION_RBAC[a.action]!;
+  return { apiGroups: [group], resources: [sub ? `${resource}/${sub}` : resource], verbs, namespaces: [...a.namespaces], ...(a.names ? { resourceNames: [...a.names] } : {}) };
+}
+
 function tierRules(def: AgentDefinition, tiers: readonly Tier[]): Array<{ tier: Tier; rule: KubernetesAccess }> {
-  return tiers.flatMap((tier) => (def[tier]?.kubernetes ?? []).map((rule) => ({ tier, rule })));
+  return tiers.flatMap((tier) => [
+    ...(def[tier]?.kubernetes ?? []).map((rule) => ({ tier, rule })),
+    ...(def[tier]?.kubernetesActions ?? []).map((a) => ({ tier, rule: actionAsRule(a) })),
+  ]);
 }
 
 function tierEgress(def: AgentDefinition, tiers: readonly Tier[]): EgressRule[] {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { accessOf } from '../../src/analysis/access';
 import type { ResourceRequest } from '../../src/analysis/k8s/rbac';
 import { kubernetesDangers } from '../../src/definition/dangerous';
 import { LABELS } from '../../src/definition/names';
@@ -27,7 +28,9 @@ const MATRIX: ReadonlyArray<readonly [string, ResourceRequest, readonly Phase[]]
   ['patch deployments/cart in shop', patchDeployment('cart'), [3, 4]],
   ['patch deployments/payments in shop (not named)', patchDeployment('payments'), [4]],
   ['patch deployments/checkout in payments', patchDeployment('checkout', 'payments'), []],
-  ['patch deployments/checkout/scale in shop', patchDeployment('checkout', 'shop', 'scale'), [4]],
+  ['patch deployments/checkout/scale in shop', patchDeployment('checkout', 'shop', 'scale'), [3, 4]],
+  ['patch deployments/payments/scale in shop (not named)', patchDeployment('payments', 'shop', 'scale'), [4]],
+  ['delete pods in shop', { verb: 'delete', apiGroup: '', resource: 'pods', name: 'checkout-7d9f', namespace: 'shop' }, [4]],
   ['update deployments/anything/scale in shop', { ...patchDeployment('anything', 'shop', 'scale'), verb: 'update' }, [4]],
   ['delete deployments/checkout in shop', { ...patchDeployment('checkout'), verb: 'delete' }, []],
   ['create deployments in shop', { verb: 'create', apiGroup: 'apps', resource: 'deployments', namespace: 'shop' }, []],
@@ -102,10 +105,13 @@ describe('TrustPhasedAgent RBAC (incident-responder)', () => {
     expect(can(manifests, def, get('secrets', 'shop', { name: 'other' }))).toBe(false);
   });
 
-  it('never renders a dangerous rule for the example agent', () => {
-    for (const manifests of byPhase.values()) {
+  it('never renders a dangerous rule for the example agent: its deployment patches are actions admission bounds', () => {
+    for (const [phase, manifests] of byPhase) {
       const rules = [...ofKind(manifests, 'Role'), ...ofKind(manifests, 'ClusterRole')].flatMap((r) => r['rules'] as Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>);
-      expect(rules.flatMap((r) => kubernetesDangers(r))).toEqual([]);
+      expect(rules.flatMap((r) => kubernetesDangers(r)).filter((d) => d.id !== 'pod-template-write')).toEqual([]);
+      const model = accessOf({ manifests: manifests.map((manifest) => ({ manifest, where: 'test' })), stacks: [] }, agent);
+      expect(model.kubernetes.dangerous, `phase ${phase}`).toEqual([]);
+      expect(model.reach, `phase ${phase}`).toEqual([]);
     }
   });
 });
