@@ -6,6 +6,8 @@ import { TrustError } from '../errors';
 import { PHASE_VALUES } from '../phase/table';
 import {
   checkAllows,
+  checkBounded,
+  checkRequiresApproval,
   checkDenies,
   checkMonotonic,
   checkNamedWrites,
@@ -34,6 +36,10 @@ export interface AccessAssertions {
   toWriteOnlyNamedResources(): void;
   /** Nothing in the dangerous set, wildcards included, but for acknowledged danger IDs. */
   toHaveNoDangerousAccess(options?: DangerOptions): void;
+  /** Every write, in every backend, needs a single-use operator approval (phase 3). */
+  toRequireApproval(): void;
+  /** Every write is a declared action within a bounded scope and nothing reaches other identities (phase 4 too). */
+  toBeBounded(): void;
 }
 
 /** Assertions about all four phases; see expectPhases. */
@@ -89,6 +95,8 @@ export function expectAccess(phase: PhaseAccess): AccessAssertions {
     toBeReadOnly: () => assertOutcome(checkReadOnly(p)),
     toWriteOnlyNamedResources: () => assertOutcome(checkNamedWrites(p)),
     toHaveNoDangerousAccess: (options) => assertOutcome(checkNoDangerousAccess(p, options)),
+    toRequireApproval: () => assertOutcome(checkRequiresApproval(p)),
+    toBeBounded: () => assertOutcome(checkBounded(p)),
   };
 }
 

@@ -72,6 +72,75 @@ export function checkNoDangerousAccess(p: PhaseAccess, options: DangerOptions = 
   return absence(p, 'grants nothing in the dangerous set', 'grants dangerous access', offending);
 }
 
+const VAULT_WRITES = new Set(['create', 'update', 'patch', 'delete', 'sudo']);
+const IAM_READ_LEVELS = new Set(['Read', 'List']);
+
+/** Writes of the phase that need no approval, one line each (Kubernetes admission, Vault paths, IAM actions). */
+function unapprovedWrites(p: PhaseAccess): string[] {
+  const m = p.access;
+  const out: string[] = [];
+  const writesK8s = grantsOf(p).some((g) => g.writes && g.text.indexOf('vault ') !== 0 && g.text.indexOf('iam ') !== 0);
+  if (writesK8s && m.kubernetes.writeAdmission !== 'approval') out.push(`Kubernetes writes are admitted without a per-write approval (write admission: ${m.kubernetes.writeAdmission})`);
+  for (const [path, caps] of Object.entries(m.vault.paths)) {
+    for (const cap of caps) if (VAULT_WRITES.has(cap)) out.push(`vault ${cap} ${path} with the agent's own token`);
+  }
+  for (const [role, r] of Object.entries(m.aws.roles)) {
+    for (const [level, actions] of Object.entries(r.actions)) {
+      if (level.split(', ').every((l) => IAM_READ_LEVELS.has(l))) continue;
+      for (const [action, resources] of Object.entries(actions)) out.push(`iam ${action} on ${resources.join(', ')} (role ${role}) without the operator's approval tag`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Passes when every write of the phase, in every backend, needs a single-use operator approval
+ * the agent cannot give itself: phase 3's promise. Kubernetes admission requires an approval
+ * entry, Vault writes are only in approval-token policies, IAM writes need the approval tag.
+ */
+export function checkRequiresApproval(p: PhaseAccess): Outcome {
+  const offending = unapprovedWrites(p);
+  if (offending.length > 0) return { pass: false, message: `${label(p)} has writes without a per-write approval${listed(offending)}` };
+  const unknown = unknownAccess(p);
+  if (unknown.length > 0) return { pass: undefined, message: `cannot tell whether every write of ${label(p)} needs an approval${listed(unknown)}` };
+  return { pass: true, message: `every write of ${label(p)} needs a single-use operator approval` };
+}
+
+/** Whether an ARN pattern reaches every resource of a service, region or account. */
+function unbounded(resource: string): boolean {
+  if (resource === '*') return true;
+  const parts = resource.split(':');
+  return parts.slice(0, 5).some((x) => /[*?]/.test(x)) || /^[*?]/.test(parts.slice(5).join(':'));
+}
+
+/** Whether a Vault path pattern writes under a whole mount (fewer than two literal segments before a glob, KV's data/ aside). */
+function wholeMount(path: string): boolean {
+  const segments = path.split('/');
+  const glob = segments.findIndex((s) => s.includes('*') || s === '+');
+  return glob !== -1 && glob - (['data', 'metadata'].includes(segments[1] ?? '') ? 1 : 0) < 2;
+}
+
+/**
+ * Passes when every write of the phase stays bounded: Kubernetes writes are admitted only as
+ * declared actions (admission compares each with the object's previous version), pods running as
+ * the agent stay fenced, nothing reaches other identities (no reach), no write is cluster-wide,
+ * and Vault and IAM writes name a bounded scope. Phase 4's promise (and every lower phase's).
+ */
+export function checkBounded(p: PhaseAccess): Outcome {
+  const m = p.access;
+  const offending = [
+    ...(p.output.manifests.length > 0 && !['deny', 'approval', 'actions'].includes(m.kubernetes.writeAdmission) ? [`Kubernetes writes are not bounded by admission (write admission: ${m.kubernetes.writeAdmission})`] : []),
+    ...(p.output.manifests.length > 0 && m.kubernetes.fence !== 'admission' ? [`pods running as the agent are not fenced (fence: ${m.kubernetes.fence})`] : []),
+    ...(p.output.manifests.length > 0 && !m.egress.isolated ? ['egress is not isolated'] : []),
+    ...m.reach.map((r) => `${r.grant}: ${r.reach}`),
+    ...grantsOf(p).filter((g) => g.writes && / cluster-wide$/.test(g.text)).map(grantLine),
+    ...Object.entries({ ...m.vault.paths, ...m.vault.approvalPaths }).flatMap(([path, caps]) => (caps.some((c) => VAULT_WRITES.has(c)) && wholeMount(path) ? [`vault writes under the whole mount of ${path}`] : [])),
+    ...Object.values(m.aws.roles).flatMap((r) => [r.actions, r.approvalActions].flatMap((levels) => Object.entries(levels).flatMap(([level, actions]) =>
+      level.split(', ').every((l) => IAM_READ_LEVELS.has(l)) ? [] : Object.entries(actions).flatMap(([action, resources]) => resources.filter(unbounded).map((res) => `iam ${action} on ${res}`))))),
+  ];
+  return absence(p, 'keeps every write bounded', 'has unbounded writes', offending.map((text) => ({ text, source: 'access model', writes: true, named: false, dangers: [] })));
+}
+
 /**
  * Whether the phase allows the request: `pass` true when allowed, false when denied, undefined
  * when the output cannot tell. The message names the objects that allow it or what stops it.

@@ -4,7 +4,9 @@
  * their policies). The assertions use it to name the grant that breaks a promise.
  */
 import { ANY } from '../analysis/model';
-import { kubernetesBindingGrants, rowDangers, rowText, type KubernetesBindingGrant } from '../analysis/k8s/access';
+import { admittedRowDangers, agentAdmission, kubernetesBindingGrants, rowText, type KubernetesBindingGrant } from '../analysis/k8s/access';
+import { OutputIndex } from '../analysis/output-index';
+import { coveredByAction } from '../analysis/k8s/reach';
 import type { Manifest } from '../analysis/k8s/authorizer';
 import { statementMatches } from '../analysis/iam/evaluate';
 import { allowedActions, awsRoleGrants, type AwsRoleGrant } from '../analysis/terraform/aws';
@@ -61,14 +63,18 @@ export function manifestsOf(p: PhaseAccess): Manifest[] {
 }
 
 function kubernetesGrants(p: PhaseAccess): Grant[] {
-  return kubernetesBindingGrants(manifestsOf(p), p.agent).flatMap((g) => {
+  const index = new OutputIndex(p.output);
+  // Dangers as admission lets them through: a pod-template write admitted only as a declared action is bounded.
+  const admission = agentAdmission(index, p.agent);
+  return kubernetesBindingGrants(index.rbac, p.agent).flatMap((g) => {
     const source = bindingText(g);
     const rows = g.rows.map((row): Grant => ({
       text: rowText(row),
       source,
       writes: !READS.has(row.verb),
-      named: row.name !== ANY,
-      dangers: rowDangers(row).map((d) => d.id),
+      // A write admitted only with a per-write approval names its object in that approval (key with name and resourceVersion).
+      named: row.name !== ANY || (admission.mode === 'approval' && coveredByAction(row, admission)),
+      dangers: admittedRowDangers(row, admission).map((d) => d.id),
     }));
     const urls = g.nonResource.map(({ url, verb }): Grant => ({
       text: `${verb} ${url} (non-resource URL)`,

@@ -12,7 +12,7 @@
  * expectAccess(phases[1]).toBeReadOnly();
  * expectPhases(phases).toBeMonotonic();
  */
-export { synthesizePhases, phaseAccess, accessSnapshot, type SynthesizePhasesOptions, type PhaseAccess, type Phases } from './synthesize';
+export { synthesizePhases, phaseAccess, accessSnapshot, TEST_APPROVERS, type SynthesizePhasesOptions, type PhaseAccess, type Phases } from './synthesize';
 export { expectAccess, expectPhases, AccessAssertionError, type AccessAssertions, type PhasesAssertions } from './assertions';
 export {
   checkAllows,
@@ -21,6 +21,8 @@ export {
   checkNamedWrites,
   checkNoDangerousAccess,
   checkMonotonic,
+  checkBounded,
+  checkRequiresApproval,
   type Outcome,
   type DangerOptions,
 } from './checks';

@@ -11,8 +11,7 @@ import {
   checkNoDangerousAccess,
   checkReadOnly,
   type DangerOptions,
-  type Outcome,
-} from './checks';
+  type Outcome, checkBounded, checkRequiresApproval } from './checks';
 import type { AccessRequest } from './request';
 
 /**
@@ -36,6 +35,10 @@ export interface AccessMatchers<R = unknown> {
   toWriteOnlyNamedResources(): R;
   /** `expect(phases[4]).toHaveNoDangerousAccess()` */
   toHaveNoDangerousAccess(options?: DangerOptions): R;
+  /** `expect(phases[3]).toRequireApproval()` */
+  toRequireApproval(): R;
+  /** `expect(phases[4]).toBeBounded()` */
+  toBeBounded(): R;
   /** `expect(phases).toBeMonotonic()` */
   toBeMonotonic(): R;
 }
@@ -82,6 +85,12 @@ const accessMatchers: AccessMatcherSet = {
   },
   toHaveNoDangerousAccess(received, options?: DangerOptions) {
     return result(this, checkNoDangerousAccess(requirePhase(received, 'toHaveNoDangerousAccess'), options));
+  },
+  toRequireApproval(received) {
+    return result(this, checkRequiresApproval(requirePhase(received, 'toRequireApproval')));
+  },
+  toBeBounded(received) {
+    return result(this, checkBounded(requirePhase(received, 'toBeBounded')));
   },
   toBeMonotonic(received) {
     return result(this, checkMonotonic(requirePhases(received, 'toBeMonotonic')));

@@ -11,6 +11,7 @@ import type { AgentDefinition } from '../definition/types';
 import { TrustError } from '../errors';
 import { TrustPhasedAgent, type RenderOptions } from '../k8s';
 import { PHASE_VALUES, isPhase, type Phase } from '../phase/table';
+import { DEFAULT_SINCE } from '../state/phase-source';
 import type { AwsAccessProps, VaultAccessProps } from '../terraform/props';
 import { validateApp } from './validate';
 
@@ -33,7 +34,19 @@ export interface SynthesizePhasesOptions {
    * @default no AWS resources
    */
   readonly aws?: AwsAccessProps;
+  /**
+   * When the agent entered each phase: the epoch its phase-3 approvals name.
+   * @default DEFAULT_SINCE (`1970-01-01T00:00:00Z`)
+   */
+  readonly since?: string;
 }
+
+/**
+ * Approvers used when the options name none, so a definition with remediate-tier writes
+ * synthesizes in a test; pass the real ones (`kubernetes.approvers`, `vault.approvers`) to have
+ * them in snapshots.
+ */
+export const TEST_APPROVERS = { kubernetes: { groups: ['approvers'] }, vault: { identityGroups: ['approvers'] } } as const;
 
 /**
  * One phase of an agent: its effective access and the objects it was computed from.
@@ -67,10 +80,10 @@ export function phaseAccess(output: SynthOutput, agent: AgentRef, phase: Phase):
   return { phase, agent: ref, access: accessOf(output, ref), output };
 }
 
-function kubernetesManifests(definition: AgentDefinition, phase: Phase, options: RenderOptions): SourcedManifest[] {
+function kubernetesManifests(definition: AgentDefinition, phase: Phase, options: RenderOptions, since: string): SourcedManifest[] {
   const app = new App();
   const chart = new Chart(app, definition.name);
-  new TrustPhasedAgent(chart, 'Agent', { ...options, definition, phase });
+  new TrustPhasedAgent(chart, 'Agent', { approvers: TEST_APPROVERS.kubernetes, ...options, definition, phase, since });
   validateApp(app, phase, 'cdk8s');
   return synthesizedManifests(chart);
 }
@@ -81,9 +94,11 @@ function terraformHalf(): typeof import('../terraform/synth') {
 }
 
 function synthesizePhase(definition: AgentDefinition, phase: Phase, options: SynthesizePhasesOptions): PhaseAccess {
-  const manifests = options.kubernetes === false ? [] : kubernetesManifests(definition, phase, options.kubernetes ?? {});
-  const stacks = options.vault || options.aws
-    ? [terraformHalf().synthesizeStack({ definition, phase, vault: options.vault, aws: options.aws })]
+  const since = options.since ?? DEFAULT_SINCE;
+  const manifests = options.kubernetes === false ? [] : kubernetesManifests(definition, phase, options.kubernetes ?? {}, since);
+  const vault = options.vault ? { approvers: TEST_APPROVERS.vault, ...options.vault } : undefined;
+  const stacks = vault || options.aws
+    ? [terraformHalf().synthesizeStack({ definition, phase, since, vault, aws: options.aws })]
     : [];
   return phaseAccess({ manifests, stacks }, definition, phase);
 }

@@ -62,7 +62,9 @@ function k8s(): { render: typeof import('../../k8s/render'); manifests: typeof i
 
 function kubernetesOptions(input: CeilingInput): RenderOptions {
   const dns = input.kubernetes?.dns ?? input.dns;
-  return { ...(input.kubernetes ?? {}), ...(dns ? { dns } : {}) };
+  // Without the construct's options (a Terraform-only guard), a definition with fqdn egress renders the Cilium flavour.
+  const fqdn = (['observe', 'recommend', 'remediate', 'autonomous'] as const).some((t) => (input.definition[t]?.egress ?? []).some((e) => 'fqdn' in e.to));
+  return { ...(fqdn && !input.kubernetes?.networkPolicy ? { networkPolicy: 'cilium' as const } : {}), ...(input.kubernetes ?? {}), ...(dns ? { dns } : {}) };
 }
 
 function egressMap(model: AccessModel): Map<string, Set<string>> {
@@ -73,15 +75,19 @@ function statements(doc: PolicyDocument | undefined): IamStatement[] {
   return doc ? [...policyStatements(doc)] : [];
 }
 
-/** The ceiling of `input.definition` in `input.phase`. */
-export function phaseCeiling(input: CeilingInput): Ceiling {
+/**
+ * The ceiling of `input.definition` in `input.phase`.
+ * @param withKubernetes render the Kubernetes half (false for an output without manifests, such
+ *   as a cdktf stack's: its Kubernetes part of the model stays empty)
+ */
+export function phaseCeiling(input: CeilingInput, withKubernetes = true): Ceiling {
   const def = resolved(input.definition);
   const { phase } = input;
   const since = input.since ?? DEFAULT_SINCE;
   const agent: AgentRef = { namespace: def.namespace, name: def.name };
   const { render, manifests: toManifests } = k8s();
   const access = render.renderAccess(def, phase, kubernetesOptions(input), undefined, since);
-  const manifests = toManifests.renderedManifests(access);
+  const manifests = withKubernetes ? toManifests.renderedManifests(access) : [];
   const index = new OutputIndex({ manifests: manifests.map((manifest) => ({ manifest, where: 'ceiling' })), stacks: [] });
   const kubernetes = kubernetesAccess(index, agent);
   const vault = vaultPhaseRules(def, phase, vaultApprovals(input.vault ?? { authBackendPath: 'kubernetes' }));

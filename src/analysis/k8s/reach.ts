@@ -3,7 +3,7 @@
  * access of every ServiceAccount those pods may use, unless admission bounds it (phases 1–2 deny
  * every write; phases 3–4 admit only declared actions, whose checks keep the pod spec equal).
  */
-import { actionChanges, actionScope, dotted, segmentName, type ChangeTree } from '../../definition/actions';
+import { actionChanges, actionRule, actionScope, dotted, segmentName, type ChangeTree } from '../../definition/actions';
 import { kindKey, podKind, type KindInfo } from '../../definition/kinds';
 import type { DeclaredWrite } from '../../k8s/writes';
 import { writeText } from '../../k8s/admission-writes';
@@ -39,6 +39,20 @@ export function boundedByAdmission(row: KubernetesRow, admission: WriteAdmission
   if (admission.mode === 'deny') return true;
   if (admission.mode !== 'approval' && admission.mode !== 'actions') return false;
   return !(admission.writes?.writes ?? []).some((w) => rawAdmits(w, row));
+}
+
+/**
+ * Whether a declared action's RBAC grants the row: admission then admits the row's writes only as
+ * that action (in phase 3 with an approval naming the object).
+ */
+export function coveredByAction(row: KubernetesRow, admission: WriteAdmissionOf): boolean {
+  return (admission.writes?.writes ?? []).some((w) => {
+    if (w.write !== 'action') return false;
+    const rule = actionRule(w.action, w.kind);
+    return rule.apiGroups.includes(row.apiGroup) && rule.resources.includes(row.resource) && rule.verbs.includes(row.verb)
+      && (row.scope === ANY ? false : rule.namespaces.includes(row.scope))
+      && (rule.resourceNames === undefined || (row.name !== ANY && rule.resourceNames.includes(row.name)));
+  });
 }
 
 function scopeText(scope: string): string {
