@@ -3,6 +3,9 @@ import { App, Chart } from 'cdk8s';
 import { TrustPhasedAgent } from '../src';
 import { incidentResponder } from './incident-responder';
 
+/** Who approves the example agent's phase-3 writes: members of this group; nobody else, and never the agent. */
+export const APPROVERS = { groups: ['sre-oncall'] };
+
 /** The committed phase file of the example agent. */
 export const STATE_FILE = path.join(__dirname, 'trust', 'incident-responder.json');
 
@@ -17,8 +20,7 @@ export function exampleApp(stateFile = STATE_FILE): App {
   new TrustPhasedAgent(chart, 'IncidentResponder', {
     definition: incidentResponder,
     stateFile,
-    // Members of this group approve the agent's phase-3 writes; nobody else (and never the agent) can.
-    approvers: { groups: ['sre-oncall'] },
+    approvers: APPROVERS,
   });
   return app;
 }

@@ -12,11 +12,28 @@ import { App, LocalBackend, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { VaultProvider } from '@cdktf/provider-vault/lib/provider';
 import { join } from 'node:path';
-import { TrustPhasedAgent } from '../src/terraform';
+import { TrustPhasedAgent, type TrustPhasedAgentProps } from '../src/terraform';
 import { incidentResponder } from './incident-responder';
 
 /** The example's state file, resolved from this file so the app runs from any directory. */
 export const STATE_FILE = join(__dirname, 'trust', 'incident-responder.json');
+
+/** The Vault and AWS props of the example (everything but the definition and the phase). */
+export const TERRAFORM_PROPS = {
+  vault: {
+    authBackendPath: 'kubernetes',
+    // Members of this Vault identity group mint the single-use tokens that approve phase-3 writes.
+    approvers: { identityGroups: ['sre-oncall'] },
+  },
+  aws: {
+    trust: {
+      irsa: {
+        oidcProviderArn: 'arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE',
+        issuerHostPath: 'oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE',
+      },
+    },
+  },
+} as const satisfies Pick<TrustPhasedAgentProps, 'vault' | 'aws'>;
 
 /** Builds the stack into `app`; tests call this with `Testing.app()`. */
 export function buildStack(app: App, stateFile = STATE_FILE): TerraformStack {
@@ -25,23 +42,7 @@ export function buildStack(app: App, stateFile = STATE_FILE): TerraformStack {
   // Addresses and credentials come from the environment (VAULT_ADDR, VAULT_TOKEN, AWS_*).
   new VaultProvider(stack, 'Vault', {});
   new AwsProvider(stack, 'Aws', { region: 'eu-west-1' });
-  new TrustPhasedAgent(stack, 'IncidentResponder', {
-    definition: incidentResponder,
-    stateFile,
-    vault: {
-      authBackendPath: 'kubernetes',
-      // Members of this Vault identity group mint the single-use tokens that approve phase-3 writes.
-      approvers: { identityGroups: ['sre-oncall'] },
-    },
-    aws: {
-      trust: {
-        irsa: {
-          oidcProviderArn: 'arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE',
-          issuerHostPath: 'oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE',
-        },
-      },
-    },
-  });
+  new TrustPhasedAgent(stack, 'IncidentResponder', { definition: incidentResponder, stateFile, ...TERRAFORM_PROPS });
   return stack;
 }
 

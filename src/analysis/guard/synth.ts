@@ -10,6 +10,8 @@ import type { Manifest } from '../k8s/authorizer';
 import { terraformResources, type SourcedManifest, type SynthOutput, type TerraformStack } from '../read';
 import { DEFAULT_SINCE } from '../../state/phase-source';
 import { guardMessages } from './agents';
+import type { RenderOptions } from '../../k8s/render';
+import type { AwsAccessProps, VaultAccessProps } from '../../terraform/props';
 import type { DnsEndpoint, Suppression } from './types';
 
 /** cdk8s objects as `{ path: obj.node.path, json: obj.toJson() }` → manifests located by construct path. */
@@ -30,6 +32,11 @@ export interface GuardValidationProps {
   /** @default DEFAULT_SINCE */
   readonly since?: string;
   readonly dns?: DnsEndpoint;
+  /** The Kubernetes construct's render options (approvers, flavour, …). @default {} */
+  readonly kubernetes?: RenderOptions;
+  /** The Terraform construct's Vault and AWS props. @default none */
+  readonly vault?: VaultAccessProps;
+  readonly aws?: AwsAccessProps;
   readonly suppressions?: readonly Suppression[];
   /**
    * Receives each unsuppressed warning and each suppressed one with its reason.
@@ -55,7 +62,11 @@ export function guardValidation(props: GuardValidationProps): { validate(): stri
     validate: () =>
       guardMessages(
         props.output(),
-        [{ definition: props.definition, phase: props.phase, since: props.since ?? DEFAULT_SINCE, suppressions: props.suppressions ?? [], ...(props.dns ? { dns: props.dns } : {}) }],
+        [{
+          definition: props.definition, phase: props.phase, since: props.since ?? DEFAULT_SINCE, suppressions: props.suppressions ?? [],
+          ...(props.dns ? { dns: props.dns } : {}), ...(props.kubernetes ? { kubernetes: props.kubernetes } : {}),
+          ...(props.vault ? { vault: props.vault } : {}), ...(props.aws ? { aws: props.aws } : {}),
+        }],
         props.onWarning ?? ((text: string) => process.stderr.write(`${text}\n`)),
       ),
   };

@@ -69,9 +69,9 @@ function wideDns(ctx: GuardContext): RuleHit[] {
   return [{ what: `the policies selecting the agent's pods let it look up ${listed(extra)}, above the ${phaseLabel(ctx.phase)} ceiling (${allowed.length > 0 ? listed(allowed) : 'no names'})`, where: policy ? ctx.where(policy) : ctx.agent.namespace }];
 }
 
-/** Ports the definition's active egress opens, over every destination. */
+/** Ports the output opens for the agent's pods, over every destination but DNS. */
 function openPorts(ctx: GuardContext): Set<string> {
-  return new Set([...ctx.ceiling.egress.entries()].flatMap(([dest, ports]) => (dest.includes('kube-dns') ? [] : [...ports])));
+  return new Set(Object.entries(ctx.access.egress.destinations).flatMap(([dest, ports]) => (dest.includes('kube-dns') ? [] : ports.includes('*') ? ['443/TCP', '6443/TCP', '8200/TCP'] : [...ports])));
 }
 
 /**
