@@ -12,14 +12,11 @@ import { describe, expect, it } from 'vitest';
 import { PHASE_VALUES } from '../src';
 import { accessSnapshot, expectAccess, expectPhases, synthesizePhases } from '../src/testing';
 import { incidentResponder } from './incident-responder';
+import { APPROVERS } from './k8s-app';
+import { TERRAFORM_PROPS } from './tf-app';
 
-const ISSUER = 'oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
-
-/** The agent at every phase, with the props examples/tf-app.ts gives the Terraform construct. */
-const phases = synthesizePhases(incidentResponder, {
-  vault: { authBackendPath: 'kubernetes', controlGroup: { approverGroupNames: ['sre-oncall'] } },
-  aws: { trust: { irsa: { oidcProviderArn: `arn:aws:iam::111122223333:oidc-provider/${ISSUER}`, issuerHostPath: ISSUER } } },
-});
+/** The agent at every phase, with the props examples/k8s-app.ts and examples/tf-app.ts give the constructs. */
+const phases = synthesizePhases(incidentResponder, { kubernetes: { approvers: APPROVERS }, ...TERRAFORM_PROPS });
 
 describe('incident-responder effective access', () => {
   for (const phase of PHASE_VALUES) {
@@ -39,6 +36,14 @@ describe('incident-responder effective access', () => {
 
   it('writes only named resources in phase 3', () => {
     expectAccess(phases[3]).toWriteOnlyNamedResources();
+  });
+
+  it('needs an operator approval for every write in phase 3, in Kubernetes, Vault and AWS', () => {
+    expectAccess(phases[3]).toRequireApproval();
+  });
+
+  it('keeps every write bounded in every phase: declared actions, nothing running as another identity', () => {
+    for (const phase of PHASE_VALUES) expectAccess(phases[phase]).toBeBounded();
   });
 
   it('never grants anything in the dangerous set', () => {

@@ -13,7 +13,8 @@ import { ANY, formatAgentRef } from '../analysis/model';
 import { allowedActionResources, evaluateIam, type IamPolicies } from '../analysis/iam/evaluate';
 import { awsRoleGrants, grantPolicies } from '../analysis/terraform/aws';
 import { TerraformIndex } from '../analysis/terraform/resources';
-import { vaultRoleGrants } from '../analysis/terraform/vault';
+import { vaultApprovalGrants, vaultRoleGrants } from '../analysis/terraform/vault';
+import { VaultAcl } from '../analysis/vault/acl';
 import { TrustError } from '../errors';
 import { bindingText, iamSource, manifestsOf, roleAcl, vaultPolicySource } from './grants';
 import type { ParsedRequest } from './request';
@@ -91,6 +92,15 @@ function vaultVerdict(p: PhaseAccess, request: Extract<ParsedRequest, { backend:
       return { answer: 'allowed', why: `path "${rule}" of ${vaultPolicySource(role, rule)}` };
     }
   }
+  const index = new TerraformIndex(p.output.stacks);
+  if (p.access.vault.approval !== null) {
+    for (const approval of vaultApprovalGrants(index, p.agent)) {
+      const acl = new VaultAcl(approval.policies.map((x) => x.rules));
+      if (acl.allows(request.path, request.capability)) {
+        return { answer: 'allowed', why: `only with an approval: path "${acl.matchingRule(request.path, isList)}" of policy ${approval.policies.map((x) => x.name).join(', ')}, carried by tokens of the operator-only approval role ${approval.name} (${p.access.vault.approval})` };
+      }
+    }
+  }
   const unresolved = roles.flatMap((r) => r.unresolved.map((policy) => `Vault role ${r.name} attaches policy ${policy}, which is not in the output`));
   if (unresolved.length > 0) return { answer: 'unknown', why: unresolved.join('; ') };
   if (roles.length === 0) return { answer: 'denied', why: `no Vault Kubernetes auth role admits ${formatAgentRef(p.agent)}` };
@@ -116,7 +126,9 @@ function awsVerdict(p: PhaseAccess, request: Extract<ParsedRequest, { backend: '
   for (const role of roles) {
     const resource = allowedResource(grantPolicies(role), request.action, request.resource);
     if (resource !== undefined) {
-      return { answer: 'allowed', why: `${request.resource === undefined ? `on ${resource}, ` : ''}${iamSource(role, request.action, resource)}` };
+      const gated = Object.values(p.access.aws.roles[role.name]?.approvalActions ?? {}).some((byAction) => Object.entries(byAction).some(([a, rs]) => a.toLowerCase() === request.action.toLowerCase() && rs.includes(resource)));
+      const approval = gated ? ` (only with an approval: ${p.access.aws.roles[role.name]!.approval})` : '';
+      return { answer: 'allowed', why: `${request.resource === undefined ? `on ${resource}, ` : ''}${iamSource(role, request.action, resource)}${approval}` };
     }
   }
   const unresolved = roles.flatMap((r) => [

@@ -11,7 +11,7 @@ import type { Manifest } from '../analysis/k8s/authorizer';
 import { statementMatches } from '../analysis/iam/evaluate';
 import { allowedActions, awsRoleGrants, type AwsRoleGrant } from '../analysis/terraform/aws';
 import { TerraformIndex } from '../analysis/terraform/resources';
-import { vaultRoleGrants, type VaultRoleGrant } from '../analysis/terraform/vault';
+import { vaultApprovalGrants, vaultRoleGrants, type VaultRoleGrant } from '../analysis/terraform/vault';
 import { VaultAcl } from '../analysis/vault/acl';
 import { awsDangers } from '../definition/dangerous';
 import { READ_VERBS } from '../phase/table';
@@ -30,6 +30,8 @@ export interface Grant {
   readonly named: boolean;
   /** IDs from the dangerous set (`secrets`, `wildcard`, `aws-secret-read`, …). */
   readonly dangers: readonly string[];
+  /** How one use is approved, when the grant needs an operator approval (Vault approval token, IAM approval tag). */
+  readonly approval?: string;
 }
 
 const READS = new Set<string>(READ_VERBS);
@@ -38,9 +40,9 @@ const URL_READS = new Set(['get', 'head', 'options']);
 const VAULT_READS = new Set(['read', 'list']);
 const IAM_READ_LEVELS = new Set(['Read', 'List']);
 
-/** `text (source)`, with the danger IDs when there are any. */
+/** `text (source)`, with the approval and the danger IDs when there are any. */
 export function grantLine(g: Grant): string {
-  return `${g.text} (${g.source})${g.dangers.length > 0 ? ` [${g.dangers.join(', ')}]` : ''}`;
+  return `${g.text} (${g.source}${g.approval ? `; approval: ${g.approval}` : ''})${g.dangers.length > 0 ? ` [${g.dangers.join(', ')}]` : ''}`;
 }
 
 /** `Role incident-responder in shop`, `ClusterRole view, bound by RoleBinding extra in shop, to Group system:authenticated`. */
@@ -98,20 +100,29 @@ export function roleAcl(role: VaultRoleGrant): VaultAcl {
   return new VaultAcl(role.policies.map((x) => x.rules));
 }
 
+/** The grants of one token's policies: each capability on each path pattern they name. */
+function tokenGrants(policies: VaultRoleGrant['policies'], source: (path: string) => string, approval?: string): Grant[] {
+  const acl = new VaultAcl(policies.map((x) => x.rules));
+  const paths = [...new Set(policies.flatMap((x) => x.rules.map((r) => vaultPathPattern(r.path).path)))];
+  return paths.flatMap((path) =>
+    acl.capabilities(path).filter((c) => c !== 'deny').map((capability): Grant => ({
+      text: `vault ${capability} ${path}`,
+      source: source(path),
+      writes: !VAULT_READS.has(capability),
+      named: vaultPathPattern(path).kind === 'exact',
+      dangers: [],
+      ...(approval && !VAULT_READS.has(capability) ? { approval } : {}),
+    })),
+  );
+}
+
 function vaultGrants(p: PhaseAccess): Grant[] {
-  return vaultRoleGrants(new TerraformIndex(p.output.stacks), p.agent).flatMap((role) => {
-    const acl = roleAcl(role);
-    const paths = [...new Set(role.policies.flatMap((x) => x.rules.map((r) => vaultPathPattern(r.path).path)))];
-    return paths.flatMap((path) =>
-      acl.capabilities(path).filter((c) => c !== 'deny').map((capability): Grant => ({
-        text: `vault ${capability} ${path}`,
-        source: vaultPolicySource(role, path),
-        writes: !VAULT_READS.has(capability),
-        named: vaultPathPattern(path).kind === 'exact',
-        dangers: [],
-      })),
-    );
-  });
+  const index = new TerraformIndex(p.output.stacks);
+  const own = vaultRoleGrants(index, p.agent).flatMap((role) => tokenGrants(role.policies, (path) => vaultPolicySource(role, path)));
+  const approval = p.access.vault.approval;
+  const approved = approval === null ? [] : vaultApprovalGrants(index, p.agent).flatMap((a) =>
+    tokenGrants(a.policies, () => `policy ${a.policies.map((x) => x.name).join(', ')} of approval token role ${a.name}`, approval));
+  return [...own, ...approved];
 }
 
 /** The identity policies of an IAM role that allow `action` on `resource`, with statement IDs. */
@@ -125,15 +136,18 @@ export function iamSource(role: AwsRoleGrant, action: string, resource: string):
 }
 
 function awsGrants(p: PhaseAccess): Grant[] {
-  return awsRoleGrants(new TerraformIndex(p.output.stacks), p.agent).flatMap((role) =>
-    allowedActions(role).map(({ action, level, resource }): Grant => ({
+  return awsRoleGrants(new TerraformIndex(p.output.stacks), p.agent).flatMap((role) => {
+    const model = p.access.aws.roles[role.name];
+    const gated = (action: string, resource: string) => Object.values(model?.approvalActions ?? {}).some((byAction) => byAction[action]?.includes(resource));
+    return allowedActions(role).map(({ action, level, resource }): Grant => ({
       text: `iam ${action} on ${resource}`,
       source: iamSource(role, action, resource),
       writes: level.split(', ').some((l) => !IAM_READ_LEVELS.has(l)),
       named: !/[*?]/.test(resource),
       dangers: awsDangers([action]).map((d) => d.id),
-    })),
-  );
+      ...(model?.approval && gated(action, resource) ? { approval: model.approval } : {}),
+    }));
+  });
 }
 
 /** Every Kubernetes, Vault and IAM permission of the phase with its source (egress grants nothing to write). */

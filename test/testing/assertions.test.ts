@@ -53,10 +53,14 @@ describe('toBeReadOnly', () => {
   it('fails in phase 3, naming each write and the object granting it', () => {
     expect(failure(() => expectAccess(phases[3]).toBeReadOnly())).toBe([
       'phase 3 is not read-only:',
-      '  - iam ecs:UpdateService on arn:aws:ecs:eu-west-1:111122223333:service/shop/checkout (inline graduated-trust statement Remediate0 of IAM role incident-responder)',
+      '  - iam ecs:UpdateService on arn:aws:ecs:eu-west-1:111122223333:service/shop/checkout (inline graduated-trust statement Remediate0 of IAM role incident-responder; approval: operator tag incident-responder@20261001T000000Z)',
       '  - patch apps/deployments "cart" in shop (Role incident-responder in shop)',
       '  - patch apps/deployments "checkout" in shop (Role incident-responder in shop)',
-      '  - vault update secret/data/shop/checkout/flags (policy incident-responder of Vault role incident-responder)',
+      '  - patch apps/deployments/scale "cart" in shop (Role incident-responder in shop)',
+      '  - patch apps/deployments/scale "checkout" in shop (Role incident-responder in shop)',
+      '  - update apps/deployments/scale "cart" in shop (Role incident-responder in shop)',
+      '  - update apps/deployments/scale "checkout" in shop (Role incident-responder in shop)',
+      '  - vault update secret/data/shop/checkout/flags (policy incident-responder-approved of approval token role incident-responder-approval; approval: operator token from role incident-responder-approval (1 use, at most 900s))',
     ].join('\n'));
   });
 
@@ -100,11 +104,11 @@ describe('toWriteOnlyNamedResources', () => {
     );
   });
 
-  it('fails on an IAM write on a wildcard ARN added in phase 3 (within the boundary)', () => {
+  it('holds on an IAM write on a wildcard ARN added in phase 3, because the boundary keeps it to the named service', () => {
     const p = withIamStatement(phases[3], 'ecs:UpdateService', roleArn('*'));
-    expect(failure(() => expectAccess(p).toWriteOnlyNamedResources())).toBe(
-      `phase 3 writes resources it does not name: iam ecs:UpdateService on ${roleArn('*')} (inline extra statement Extra of IAM role incident-responder)`,
-    );
+    expectAccess(p).toWriteOnlyNamedResources();
+    expectAccess(p).toDeny({ iam: `ecs:UpdateService on ${roleArn('cart')}` });
+    expectAccess(p).toAllow({ iam: `ecs:UpdateService on ${roleArn('checkout')}` });
   });
 });
 
@@ -207,7 +211,7 @@ describe('toAllow and toDeny on Vault requests', () => {
   it('allow updating the named flag from phase 3, naming the path rule', () => {
     expectAccess(phases[2]).toDeny({ vault: 'update secret/data/shop/checkout/flags' });
     expect(failure(() => expectAccess(phases[3]).toDeny({ vault: 'update secret/data/shop/checkout/flags' }))).toBe(
-      'phase 3 allows vault update secret/data/shop/checkout/flags (path "secret/data/shop/checkout/flags" of policy incident-responder of Vault role incident-responder)',
+      'phase 3 allows vault update secret/data/shop/checkout/flags (only with an approval: path "secret/data/shop/checkout/flags" of policy incident-responder-approved, carried by tokens of the operator-only approval role incident-responder-approval (operator token from role incident-responder-approval (1 use, at most 900s)))',
     );
   });
 

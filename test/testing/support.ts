@@ -2,6 +2,9 @@
  * Shared helpers of the testing-helpers tests: the example's synthesis options, and ways to add
  * objects to a synthesized phase that validation would refuse in a definition.
  */
+import { readFileSync } from 'node:fs';
+import { APPROVERS, STATE_FILE } from '../../examples/k8s-app';
+import { TERRAFORM_PROPS } from '../../examples/tf-app';
 import { parseManifests, terraformResources } from '../../src/analysis/read';
 import type { AgentDefinition } from '../../src/definition/types';
 import { TIER_VALUES } from '../../src/phase/table';
@@ -10,10 +13,11 @@ import { AccessAssertionError, phaseAccess, type PhaseAccess, type SynthesizePha
 export const ISSUER = 'oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
 export const OIDC_ARN = `arn:aws:iam::111122223333:oidc-provider/${ISSUER}`;
 
-/** The props examples/tf-app.ts gives the Terraform construct. */
+/** The props the example apps give their constructs, and the phase entry of the committed state file. */
 export const EXAMPLE_OPTIONS: SynthesizePhasesOptions = {
-  vault: { authBackendPath: 'kubernetes', controlGroup: { approverGroupNames: ['sre-oncall'] } },
-  aws: { trust: { irsa: { oidcProviderArn: OIDC_ARN, issuerHostPath: ISSUER } } },
+  kubernetes: { approvers: APPROVERS },
+  ...TERRAFORM_PROPS,
+  since: (JSON.parse(readFileSync(STATE_FILE, 'utf8')) as { since: string }).since,
 };
 
 /** Vault and AWS props only for what the definition declares (the Terraform construct refuses the rest). */
