@@ -26,14 +26,20 @@ describe('IAM policy documents', () => {
       Statement: [{ Sid: 'Observe0', Effect: 'Allow', Action: ['cloudwatch:GetMetricData', 'ecs:ListServices'], Resource: [svc('a'), svc('b')] }],
     });
     expect(permissionPolicy(def, 3)?.Statement).toHaveLength(2);
-    expect(boundaryPolicy(def)?.Statement).toEqual(permissionPolicy(def, 4)?.Statement);
+    // The boundary is the phase's own ceiling plus the statements that keep the approval tag
+    // out of the agent's reach.
+    const boundary = [boundaryPolicy(def, 2)!.Statement].flat();
+    expect(boundary.slice(0, 1)).toEqual(permissionPolicy(def, 2)?.Statement);
+    expect(boundary.slice(1).every((s) => s.Effect === 'Deny')).toBe(true);
   });
 
   it('returns no permission policy when the active tiers declare no AWS access', () => {
     const def: AgentDefinition = { name: 'a', namespace: 'n', observe: {}, remediate: { aws: [{ actions: ['ecs:UpdateService'], resources: [svc('a')] }] } };
     expect(permissionPolicy(def, 1)).toBeUndefined();
     expect(permissionPolicy(def, 3)).toBeDefined();
-    expect(boundaryPolicy({ name: 'a', namespace: 'n', observe: {} })).toBeUndefined();
+    expect(boundaryPolicy({ name: 'a', namespace: 'n', observe: {} }, 4)).toBeUndefined();
+    // A boundary exists even in a phase without AWS access, so the role's ceiling is empty.
+    expect([boundaryPolicy(def, 1)!.Statement].flat().every((s) => s.Effect === 'Deny')).toBe(true);
   });
 
   it.each([['*'], ['ecs:*'], ['IAM:passrole'], ['sts:AssumeRoleWithWebIdentity'], ['ecs:Update Service'], ['ecs:"x']])('fails to render the action %s', (action) => {
