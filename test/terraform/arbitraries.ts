@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import type { AgentDefinition, AwsAccess, TierCapabilities, VaultAccess } from '../../src/definition/types';
 import type { Tier, VaultCapability } from '../../src/phase/table';
+import { validateDefinition } from '../../src/definition/validate';
 import { vaultPathPattern } from '../../src/vault/match';
 import { overlap, patternRegion } from '../../src/vault/regions';
 
@@ -58,6 +59,22 @@ function tier(vault: fc.Arbitrary<VaultAccess>, aws: fc.Arbitrary<AwsAccess>, mi
   return fc.record({ vault: fc.array(vault, { minLength: min, maxLength: 3 }), aws: fc.array(aws, { minLength: min, maxLength: 2 }) });
 }
 
+const DANGER_FIELD = /^(observe|recommend|remediate|autonomous)\.(vault|aws)\[(\d+)\]$/;
+
+/**
+ * The definition with a `dangerous` reason on every rule validation refuses as dangerous
+ * (a whole-mount Vault read, an IAM write that runs code, a secret-bearing read): the
+ * properties are about rendering, and a reviewer who acknowledged the rule gets it rendered.
+ */
+function acknowledged(def: AgentDefinition): AgentDefinition {
+  const copy = structuredClone(def) as unknown as Record<string, Record<string, Array<Record<string, unknown>>>>;
+  for (const problem of validateDefinition(def)) {
+    const m = problem.code === 'GT_DANGEROUS_ACCESS' ? DANGER_FIELD.exec(problem.field) : null;
+    if (m) copy[m[1]!]![m[2]!]![Number(m[3])]!.dangerous = { reason: 'granted on purpose by the property test' };
+  }
+  return copy as unknown as AgentDefinition;
+}
+
 /** A valid definition with Vault and AWS rules in every tier (observe has at least one of each). */
 export function definitionWithCloudAccess(): fc.Arbitrary<AgentDefinition> {
   return fc.record({
@@ -65,7 +82,7 @@ export function definitionWithCloudAccess(): fc.Arbitrary<AgentDefinition> {
     recommend: tier(vaultRule(readPath, ['read', 'list']), readAws, 0),
     remediate: tier(vaultRule(exactPath, WRITE_CAPS), namedAws, 0),
     autonomous: tier(vaultRule(namespacedPath, WRITE_CAPS), namespacedAws, 0),
-  }).map((tiers) => ({ name: 'agent', namespace: 'ops', ...tiers }));
+  }).map((tiers) => acknowledged({ name: 'agent', namespace: 'ops', ...tiers }));
 }
 
 /** Every Vault path a definition declares, in any tier. */

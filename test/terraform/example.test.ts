@@ -12,7 +12,7 @@ describe('examples/tf-app.ts', () => {
     const json = JSON.parse(Testing.synth(stack)) as TfJson;
     const role = Object.values(json.resource.aws_iam_role!)[0]!;
     expect((role.tags as Record<string, string>)['graduated-trust.dev/phase']).toBe(String(readState(STATE_FILE).phase));
-    expect(Object.keys(json.resource).sort()).toEqual(['aws_iam_policy', 'aws_iam_role', 'aws_iam_role_policy', 'vault_kubernetes_auth_backend_role', 'vault_policy']);
+    expect(Object.keys(json.resource).sort()).toEqual(['aws_iam_policy', 'aws_iam_role', 'aws_iam_role_policy', 'vault_identity_group_policies', 'vault_kubernetes_auth_backend_role', 'vault_policy', 'vault_token_auth_backend_role']);
   });
 
   it('declares the providers and a relative local backend, so the output holds no absolute path', () => {

@@ -8,11 +8,11 @@ import type { IamDecision, IamPolicies } from '../../src/analysis/iam/evaluate';
 /** The account the oracle's requests and principal live in. */
 export const ORACLE_ACCOUNT = '111122223333';
 
-/** The oracle's decision for one request by a role with these policies. */
-export async function oracle(policies: IamPolicies, action: string, resource: string): Promise<IamDecision> {
+/** The oracle's decision for one request by a role with these policies, in a request context (condition keys and their values). */
+export async function oracle(policies: IamPolicies, action: string, resource: string, context: Record<string, string | string[]> = {}): Promise<IamDecision> {
   const result = await runSimulation(
     {
-      request: { principal: `arn:aws:iam::${ORACLE_ACCOUNT}:role/agent`, action, resource: { resource, accountId: ORACLE_ACCOUNT }, contextVariables: {} },
+      request: { principal: `arn:aws:iam::${ORACLE_ACCOUNT}:role/agent`, action, resource: { resource, accountId: ORACLE_ACCOUNT }, contextVariables: context },
       identityPolicies: policies.identity.map((policy, i) => ({ name: `identity${i}`, policy })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],

@@ -1,6 +1,6 @@
 /**
  * Per-phase snapshot matrix of the synthesized example, for review only: parsed JSON with the
- * Vault policy read back into rules and the IAM documents parsed. Snapshots are written locally
+ * Vault policies read back into rules and the IAM documents parsed. Snapshots are written locally
  * once and never in CI (`CI=true`); behaviour is specified by the semantic tests.
  */
 import { describe, expect, it } from 'vitest';
@@ -35,8 +35,12 @@ function reviewable(json: TfJson): Record<string, unknown> {
 }
 
 describe('snapshot matrix (review aid)', () => {
-  it.each(PHASE_VALUES)('phase %i of the example agent, IRSA and a Vault control group', (phase) => {
-    const props = { ...defaultProps(incidentResponder, phase), vault: { authBackendPath: 'kubernetes', controlGroup: { approverGroupNames: ['sre-oncall'] } } };
+  it.each(PHASE_VALUES)('phase %i of the example agent, IRSA and Vault approvals by token role', (phase) => {
+    expect(reviewable(synth(defaultProps(incidentResponder, phase)))).toMatchSnapshot();
+  });
+
+  it('phase 3 with a Vault Enterprise control group', () => {
+    const props = { ...defaultProps(incidentResponder, 3), vault: { authBackendPath: 'kubernetes', approvals: 'control-group' as const, controlGroup: { approverGroupNames: ['sre-oncall'] } } };
     expect(reviewable(synth(props))).toMatchSnapshot();
   });
 

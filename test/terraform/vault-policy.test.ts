@@ -4,7 +4,7 @@ import { incidentResponder } from '../../examples/incident-responder';
 import { TrustError } from '../../src/errors';
 import { parseVaultPolicy, type VaultPathRule } from '../../src/vault/policy';
 import { renderVaultPolicy } from '../../src/vault/render';
-import { defaultProps, only, synth } from './synth';
+import { all, defaultProps, synth, vaultPolicy } from './synth';
 
 const rule = (path: string, capabilities: string[] = ['read']): VaultPathRule => ({ path, capabilities });
 const render = (...rules: VaultPathRule[]) => renderVaultPolicy({ header: ['h'], rules });
@@ -103,8 +103,11 @@ describe('parseVaultPolicy', () => {
 
   it('reads the policies the construct synthesizes in every phase', () => {
     for (const phase of [1, 2, 3, 4] as const) {
-      const text = only(synth(defaultProps(incidentResponder, phase)), 'vault_policy').policy as string;
-      expect(parseVaultPolicy(text).length).toBeGreaterThan(0);
+      const policies = all(synth(defaultProps(incidentResponder, phase)), 'vault_policy');
+      // The agent's own policy, its approval policy and the approvers' policy.
+      expect(policies.map((p) => p.name).sort()).toEqual(['incident-responder', 'incident-responder-approved', 'incident-responder-approver']);
+      expect(parseVaultPolicy(vaultPolicy(synth(defaultProps(incidentResponder, phase))).policy as string).length).toBeGreaterThan(0);
+      for (const p of policies) expect(() => parseVaultPolicy(p.policy as string)).not.toThrow();
     }
   });
 });
@@ -117,7 +120,7 @@ describe('Vault injection through the agent definition', () => {
         const def = { ...incidentResponder, observe: { ...incidentResponder.observe, vault: [{ path, capabilities: ['read' as const] }] } };
         let text: string;
         try {
-          text = only(synth(defaultProps(def, 4)), 'vault_policy').policy as string;
+          text = vaultPolicy(synth(defaultProps(def, 4))).policy as string;
         } catch (e) {
           expect(e).toBeInstanceOf(TrustError);
           return;
