@@ -32,9 +32,9 @@ describe('effective access of the example', () => {
     expect(tf.aws).toEqual(both.aws);
   });
 
-  it('states how writes are admitted: deny in phases 1 and 2, approval in 3, none in 4', () => {
+  it('states how writes are admitted: deny in phases 1 and 2, approved actions in 3, declared actions in 4', () => {
     const admission = (phase: number) => accessOf(readSynthOutput(dir(phase)), agent).kubernetes.writeAdmission;
-    expect([1, 2, 3, 4].map(admission)).toEqual(['deny', 'deny', 'approval', 'none']);
+    expect([1, 2, 3, 4].map(admission)).toEqual(['deny', 'deny', 'approval', 'actions']);
   });
 
   it('reports custom write admission when the policy selecting the agent is not the rendered one', () => {
@@ -82,7 +82,7 @@ describe('RoleBinding semantics in the access model', () => {
     ].join('\n---\n'));
     const m = accessOf(readSynthOutput(d), { namespace: 'ns1', name: 'bot' });
     expect(m.kubernetes.dangerous).toEqual([{ grant: 'get secrets cluster-wide', id: 'secrets', why: expect.any(String) }]);
-    expect(m.egress).toEqual({ isolated: false, destinations: { '*': ['*'] } });
+    expect(m.egress).toEqual({ isolated: false, dnsNames: null, destinations: { '*': ['*'] } });
   });
 });
 
@@ -110,8 +110,12 @@ describe('trust-gate access', () => {
     const run = await runCli(['access', dir(3), '--agent', 'ops-agents/incident-responder']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('apps/deployments: get; list; patch "cart", "checkout"; watch');
-    expect(run.stdout).toContain('secret/data/shop/checkout/flags: read, update');
-    expect(run.stdout).toContain('    write admission: approval (every write needs an operator approval in ConfigMap ops-agents/incident-responder-approvals)');
+    // Reads stay the agent's own; the write is reachable only with a single-use operator token.
+    expect(run.stdout).toContain('    secret/data/shop/checkout/flags: read\n');
+    expect(run.stdout).toContain('secret/data/shop/checkout/flags: update (approval: operator token from role incident-responder-approval (1 use, at most 900s))');
+    expect(run.stdout).toContain('    write admission: approval (a write must be a declared action and carry a single-use operator approval in ConfigMap ops-agents/incident-responder-approvals)');
+    expect(run.stdout).toContain('admits scale apps/deployments "checkout", "cart" in shop: replicas 2–10 (approval: operator ConfigMap entry)');
+    expect(run.stdout).toContain('Write (approval: operator tag incident-responder@20261001T000000Z):');
   });
 
   it('prints JSON and markdown', async () => {

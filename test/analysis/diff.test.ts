@@ -20,24 +20,35 @@ describe('diff of the example between phases', () => {
     ]);
   });
 
-  it('shows the named writes from phase 2 to 3', () => {
+  it('shows the named writes from phase 2 to 3, each behind an operator approval', () => {
     expect(lines(2, 3)).toEqual([
+      '+ admits restart apps/deployments "checkout", "cart" in shop: only spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"] (approval: operator ConfigMap entry)',
+      '+ admits scale apps/deployments "checkout", "cart" in shop: replicas 2–10 (approval: operator ConfigMap entry)',
+      '+ get apps/deployments/scale "cart" in shop',
+      '+ get apps/deployments/scale "checkout" in shop',
       '+ patch apps/deployments "cart" in shop',
       '+ patch apps/deployments "checkout" in shop',
+      '+ patch apps/deployments/scale "cart" in shop',
+      '+ patch apps/deployments/scale "checkout" in shop',
+      '+ update apps/deployments/scale "cart" in shop',
+      '+ update apps/deployments/scale "checkout" in shop',
       '~ k8s write admission: deny → approval',
-      '+ vault secret/data/shop/checkout/flags: read',
-      '+ vault secret/data/shop/checkout/flags: update',
-      '+ iam ecs:UpdateService on arn:aws:ecs:eu-west-1:111122223333:service/shop/checkout',
+      '+ vault read secret/data/shop/checkout/flags',
+      '+ vault update secret/data/shop/checkout/flags (approval: operator token from role incident-responder-approval (1 use, at most 900s))',
+      '+ iam ecs:UpdateService on arn:aws:ecs:eu-west-1:111122223333:service/shop/checkout (approval: operator tag incident-responder@20261001T000000Z)',
     ]);
   });
 
-  it('shows the namespace-wide writes from phase 3 to 4, with named writes absorbed', () => {
+  it('shows the namespace-wide writes from phase 3 to 4, with named writes absorbed and approvals dropped', () => {
     const got = lines(3, 4);
     expect(got).toContain('+ patch apps/deployments in shop');
     expect(got).toContain('+ update apps/deployments/scale in shop');
+    expect(got).toContain('+ admits scale apps/deployments in shop: replicas 1–20');
+    expect(got).toContain('~ admits scale apps/deployments "checkout", "cart" in shop: replicas 2–10: approval operator ConfigMap entry → none');
+    expect(got).toContain('~ vault update secret/data/shop/checkout/flags: approval operator token from role incident-responder-approval (1 use, at most 900s) → none');
     expect(got).toContain('+ iam ecs:UpdateService on arn:aws:ecs:eu-west-1:111122223333:service/shop/*');
     expect(got).toContain('~ iam max_session_duration 3600s → 7200s');
-    expect(got).toContain('~ k8s write admission: approval → none');
+    expect(got).toContain('~ k8s write admission: approval → actions');
     expect(got.some((l) => l.startsWith('-'))).toBe(false);
   });
 
@@ -53,13 +64,13 @@ describe('diff of the example between phases', () => {
     });
   }
 
-  it('shows write admission from deny to approval to none, and the reverse backwards', () => {
+  it('shows write admission from deny to approval to actions, and the reverse backwards', () => {
     const admission = (a: number, b: number) => lines(a, b).filter((l) => l.startsWith('~ k8s write admission'));
     expect(admission(1, 2)).toEqual([]);
     expect(admission(2, 3)).toEqual(['~ k8s write admission: deny → approval']);
-    expect(admission(3, 4)).toEqual(['~ k8s write admission: approval → none']);
+    expect(admission(3, 4)).toEqual(['~ k8s write admission: approval → actions']);
     expect(admission(3, 2)).toEqual(['~ k8s write admission: approval → deny']);
-    expect(admission(4, 3)).toEqual(['~ k8s write admission: none → approval']);
+    expect(admission(4, 3)).toEqual(['~ k8s write admission: actions → approval']);
   });
 
   it('shows no change for the same output', () => {
@@ -98,8 +109,9 @@ describe('diff formats', () => {
   it('prints markdown as the review section of a phase-change PR', () => {
     const md = formatDiffMarkdown(diffOutputs(models(2), models(3)));
     expect(md).toContain('### Blast radius: `ops-agents/incident-responder`, phase 2 (Read-Only Assist) → phase 3 (Limited Remediation)');
-    expect(md).toContain('**5 gained, 0 lost, 1 changed**');
-    expect(md).toContain('```diff\n+ patch apps/deployments "cart" in shop');
+    expect(md).toContain('**13 gained, 0 lost, 1 changed**');
+    expect(md).toContain('```diff\n+ admits restart apps/deployments "checkout", "cart" in shop');
+    expect(md).toContain('| Kubernetes API | 10 | 0 | 1 |');
     expect(md).toContain('! k8s write admission: deny → approval\n```');
   });
 });
