@@ -68,7 +68,8 @@ describe('npm run pipeline:demo', () => {
   it('says a promotion to phase 4 needs two approving reviewers', () => {
     expect(pr(1).body).toContain('It needs 2 approving reviewers (the policy asks 2 distinct sign-offs for 3->4).');
     expect(pr(1).body).toContain('| 3->4 signoffs | 2 | ≥ 2 | 2 | ✅ |');
-    expect(pr(1).body).toContain('+ update apps/deployments in shop');
+    expect(pr(1).body).toContain('+ admits scale apps/deployments in shop: replicas 1–20');
+    expect(pr(1).body).toContain('! k8s write admission: approval → actions');
     expect(pr(1).body).toContain('! vault token_ttl 1800s → 3600s');
     expect(pr(1).labels).toEqual(['trust-gate', 'trust-promotion', 'trust-phase-4']);
   });
@@ -78,9 +79,10 @@ describe('npm run pipeline:demo', () => {
     expect(pr(2).labels).toEqual(['trust-gate', 'trust-demotion', 'trust-phase-3', 'urgent']);
     expect(body).toContain('**Urgent.** Demotions are never blocked on gates');
     expect(body).toContain('- remediations rolled back over the recent window is 5% (4/80), not ≤ 2%: drop one phase');
-    expect(body).toContain('**0 gained, 10 lost, 4 changed**');
-    expect(body).toContain('- update apps/deployments in shop');
-    expect(body).toContain('! k8s write admission: none → approval');
+    expect(body).toContain('**0 gained, 11 lost, 7 changed**');
+    expect(body).toContain('- admits scale apps/deployments in shop: replicas 1–20');
+    expect(body).toContain('! vault update secret/data/shop/checkout/flags: approval none → operator token from role incident-responder-approval (1 use, at most 900s)');
+    expect(body).toContain('! k8s write admission: actions → approval');
     expect(body).not.toContain('approving reviewer');
   });
 
