@@ -6,99 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { incidentResponder } from '../../examples/incident-responder';
-import { approvalEpoch, kubernetesApprovalKey } from '../../src/definition/approvals';
 import type { AgentDefinition } from '../../src/definition/types';
-import { PHASE_VALUES, type Phase } from '../../src/phase/table';
-import { evaluateAdmission, policyCompileErrors, type AdmissionCluster, type AdmissionRequest, type JsonObject } from '../support/vap';
-import { named, ofKind, synth } from './helpers';
-
-const SINCE = '2026-11-25T08:00:00Z';
-const EPOCH = approvalEpoch(SINCE);
-const AGENT = { username: 'system:serviceaccount:ops-agents:incident-responder', groups: ['system:serviceaccounts', 'system:serviceaccounts:ops-agents', 'system:authenticated'] };
-const ALICE = { username: 'alice@example.com', groups: ['sre-oncall', 'system:authenticated'] };
-const EDITOR = { username: 'bob@example.com', groups: ['shop-developers', 'system:authenticated'] };
-const RS_CONTROLLER = { username: 'system:serviceaccount:kube-system:replicaset-controller', groups: ['system:serviceaccounts', 'system:authenticated'] };
-
-const namespace = (name: string): JsonObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } });
-const configMap = (ns: string, name: string, data: Record<string, string>, resourceVersion = '1'): JsonObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, resourceVersion }, data });
-
-/** The cluster after applying the synthesized output, with the operator's approvals ConfigMap. */
-function cluster(def: AgentDefinition, phase: Phase, approvals?: Record<string, string>): AdmissionCluster {
-  const manifests = synth(def, phase, { since: SINCE });
-  const phaseConfig = named(manifests, 'ConfigMap', `${def.name}-phase`) as unknown as JsonObject;
-  // The construct renders the approvals ConfigMap without data; operators add entries. `undefined`: someone deleted it.
-  const rendered = named(manifests, 'ConfigMap', `${def.name}-approvals`) as unknown as JsonObject;
-  return {
-    policies: ofKind(manifests, 'ValidatingAdmissionPolicy') as unknown as JsonObject[],
-    bindings: ofKind(manifests, 'ValidatingAdmissionPolicyBinding') as unknown as JsonObject[],
-    namespaces: ['shop', 'ops-agents', 'kube-system'].map(namespace),
-    params: [phaseConfig, ...(approvals ? [{ ...rendered, data: approvals }] : [])],
-  };
-}
-
-interface DeploymentOptions {
-  readonly name?: string;
-  readonly resourceVersion?: string;
-  readonly annotations?: Record<string, string>;
-  readonly spec?: Record<string, unknown>;
-}
-
-/** A Deployment of `shop` as the API server stores it. */
-function deployment({ name = 'checkout', resourceVersion = '100', annotations, spec = {} }: DeploymentOptions = {}): JsonObject {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: 'shop', resourceVersion, generation: 7, labels: { app: name }, managedFields: [{ manager: 'argocd' }] },
-    spec: {
-      replicas: 3,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name }, ...(annotations ? { annotations } : {}) },
-        spec: {
-          serviceAccountName: name,
-          containers: [
-            { name: 'app', image: `registry.example.com/shop/${name}:1.4.2`, env: [{ name: 'MODE', value: 'prod' }] },
-            { name: 'proxy', image: 'registry.example.com/mesh/proxy:2.0' },
-          ],
-          ...spec,
-        },
-      },
-    },
-    status: { replicas: 3, readyReplicas: 3 },
-  };
-}
-
-/** An update of a Deployment by `user`, as a patch arrives at admission: the whole new object and the stored one. */
-function update(oldObject: JsonObject, object: JsonObject, user = AGENT): AdmissionRequest {
-  const meta = oldObject['metadata'] as { name: string; namespace: string };
-  return { operation: 'UPDATE', resource: { group: 'apps', version: 'v1', resource: 'deployments' }, kind: { group: 'apps', version: 'v1', kind: 'Deployment' }, namespace: meta.namespace, name: meta.name, userInfo: user, object, oldObject };
-}
-
-const RESTARTED = { 'kubectl.kubernetes.io/restartedAt': '2026-11-25T09:00:00Z' };
-
-/** `kubectl rollout restart`: the new template annotation, and the server's new generation and managedFields. */
-function restarted(old: JsonObject): JsonObject {
-  const o = structuredClone(old) as { metadata: Record<string, unknown>; spec: { template: { metadata: Record<string, unknown> } } };
-  o.metadata['generation'] = 8;
-  o.metadata['managedFields'] = [{ manager: 'argocd' }, { manager: 'kubectl-rollout' }];
-  o.spec.template.metadata['annotations'] = { ...((o.spec.template.metadata['annotations'] as object | undefined) ?? {}), ...RESTARTED };
-  return o as unknown as JsonObject;
-}
-
-/** The same with `mutate` applied to the pod spec as well. */
-function hostile(old: JsonObject, mutate: (podSpec: Record<string, unknown>) => void): JsonObject {
-  const o = restarted(old) as unknown as { spec: { template: { spec: Record<string, unknown> } } };
-  mutate(o.spec.template.spec);
-  return o as unknown as JsonObject;
-}
-
-function scale(name: string, from: number, to: number, resourceVersion = '100'): AdmissionRequest {
-  const s = (replicas: number) => ({ apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name, namespace: 'shop', resourceVersion }, spec: { replicas }, status: { replicas: from } });
-  return { operation: 'UPDATE', resource: { group: 'apps', version: 'v1', resource: 'deployments' }, subResource: 'scale', kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, namespace: 'shop', name, userInfo: AGENT, object: s(to), oldObject: s(from) };
-}
-
-const key = (action: string, name: string, resourceVersion = '100', options: { subresource?: string; epoch?: string } = {}) =>
-  kubernetesApprovalKey({ epoch: options.epoch ?? EPOCH, action, apiGroup: 'apps', resource: 'deployments', subresource: options.subresource ?? '', namespace: 'shop', name, resourceVersion });
+import { PHASE_VALUES } from '../../src/phase/table';
+import { approvalEpoch } from '../../src/definition/approvals';
+import { evaluateAdmission, policyCompileErrors, type AdmissionRequest, type JsonObject } from '../support/vap';
+import { AGENT, namespace, ALICE, EDITOR, RS_CONTROLLER, configMap, cluster, deployment, update, RESTARTED, restarted, hostile, scale, key } from './admission-fixtures';
 
 const HOSTILE: ReadonlyArray<readonly [string, (podSpec: Record<string, unknown>) => void]> = [
   ['runs as another ServiceAccount', (p) => { p['serviceAccountName'] = 'payments-admin'; }],

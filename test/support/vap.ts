@@ -209,6 +209,20 @@ interface Denied {
   readonly reason?: string;
 }
 
+/** Compiled policies by spec object, as the API server compiles a policy once, not per request. */
+const COMPILED = new WeakMap<object, Map<string, CompiledPolicy>>();
+
+function compiledOnce(spec: Parameters<typeof compilePolicy>[0], failurePolicy: Parameters<typeof compilePolicy>[1], minor: number): CompiledPolicy {
+  const byOptions = COMPILED.get(spec) ?? new Map<string, CompiledPolicy>();
+  COMPILED.set(spec, byOptions);
+  const key = `${String(failurePolicy)}/${minor}`;
+  const hit = byOptions.get(key);
+  if (hit) return hit;
+  const compiled = compilePolicy(spec, failurePolicy, minor);
+  byOptions.set(key, compiled);
+  return compiled;
+}
+
 /**
  * Evaluates `request` against every policy and binding in `cluster`, as the kube-apiserver's
  * ValidatingAdmissionPolicy admission plugin does.
@@ -276,7 +290,7 @@ export function evaluateAdmission(cluster: AdmissionCluster, request: AdmissionR
     }
     if (!definition.matches) continue;
 
-    const compiled = compilePolicy(spec, failurePolicy, minor);
+    const compiled = compiledOnce(spec, failurePolicy, minor);
     const policyAnnotations = new Map<string, string[]>();
     for (const binding of cluster.bindings) {
       const bspec = (binding.spec ?? {}) as BindingSpec;
