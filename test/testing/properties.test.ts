@@ -10,7 +10,8 @@ import { accessSnapshot, expectAccess, expectPhases, synthesizePhases, type Phas
 import { namespaceName, validDefinition } from '../support/arbitraries';
 import { boundRole, failure, optionsFor, withManifests } from './support';
 
-const RUNS = { numRuns: 40, seed: 7 };
+// Each run synthesizes four phases of a random definition (~0.4 s), so runs are few and the timeout generous.
+const RUNS = { numRuns: 25, seed: 7 };
 
 /** A valid definition with the NetworkPolicy flavour it needs (DNS names need Cilium). */
 const definitions = fc.oneof(
@@ -35,7 +36,7 @@ const breaches = fc.tuple(namespaceName(), fc.constantFrom('wildcard', 'secrets'
   }
 });
 
-describe('the helpers on random valid definitions', () => {
+describe('the helpers on random valid definitions', { timeout: 120_000 }, () => {
   it('finds every phase contained in the next one', () => {
     fc.assert(
       fc.property(definitions, ({ def, flavour }) => {
