@@ -6,7 +6,7 @@
  *
  *   npx tsx scripts/bench-report.ts [INCIDENTS]
  */
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -46,6 +46,9 @@ function state(): string {
   return JSON.stringify({ agent: AGENT, phase: 4, since: history.at(-1)!.at, history }, null, 2) + '\n';
 }
 
+const CHROMIUM = '/usr/bin/chromium';
+const mib = (n: number) => (n / 1024 / 1024).toFixed(1);
+
 async function run(): Promise<void> {
   const count = Number(process.argv[2] ?? 100_000);
   mkdirSync(DIR, { recursive: true });
@@ -64,8 +67,18 @@ async function run(): Promise<void> {
   await main(['evaluate', '--state', stateFile, '--evidence', evidenceFile, '--now', NOW], quiet);
   const evaluateMs = performance.now() - evaluateStarted;
 
+  const summary = [
+    `incidents: ${count.toLocaleString('en-US')} (${mib(statSync(evidenceFile).size)} MiB of evidence, ${DAYS} days)`,
+    `trust-gate report: ${writeMs.toFixed(0)} ms to read, decide, render and write`,
+    `report.html: ${(statSync(out).size / 1024).toFixed(0)} KiB`,
+    `trust-gate evaluate on the same input, for comparison: ${evaluateMs.toFixed(0)} ms`,
+  ];
+  if (!existsSync(CHROMIUM)) {
+    process.stdout.write([...summary, `chromium: skipped, no browser at ${CHROMIUM} (install Debian's chromium to time the page)`, ''].join('\n'));
+    return;
+  }
   const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'gt-chromium-')), {
-    executablePath: '/usr/bin/chromium', headless: true, viewport: { width: 1024, height: 800 },
+    executablePath: CHROMIUM, headless: true, viewport: { width: 1024, height: 800 },
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   try {
@@ -77,12 +90,8 @@ async function run(): Promise<void> {
     const shotStart = performance.now();
     await page.screenshot({ path: join(DIR, `report-${count}.png`), fullPage: true });
     const shotMs = performance.now() - shotStart;
-    const mib = (n: number) => (n / 1024 / 1024).toFixed(1);
     process.stdout.write([
-      `incidents: ${count.toLocaleString('en-US')} (${mib(statSync(evidenceFile).size)} MiB of evidence, ${DAYS} days)`,
-      `trust-gate report: ${writeMs.toFixed(0)} ms to read, decide, render and write`,
-      `report.html: ${(statSync(out).size / 1024).toFixed(0)} KiB`,
-      `trust-gate evaluate on the same input, for comparison: ${evaluateMs.toFixed(0)} ms`,
+      ...summary,
       `chromium: navigation ${loadMs.toFixed(0)} ms (load event at ${loadEventEnd.toFixed(0)} ms); full-page screenshot (layout and paint) ${shotMs.toFixed(0)} ms`,
       '',
     ].join('\n'));

@@ -79,8 +79,10 @@ function statements(doc: PolicyDocument | undefined): IamStatement[] {
  * The ceiling of `input.definition` in `input.phase`.
  * @param withKubernetes render the Kubernetes half (false for an output without manifests, such
  *   as a cdktf stack's: its Kubernetes part of the model stays empty)
+ * @param withCloud evaluate the IAM half (false for an output without Terraform stacks, such as a
+ *   cdk8s app's: expanding IAM actions is the costly part, and nothing there can widen them)
  */
-export function phaseCeiling(input: CeilingInput, withKubernetes = true): Ceiling {
+export function phaseCeiling(input: CeilingInput, withKubernetes = true, withCloud = true): Ceiling {
   const def = resolved(input.definition);
   const { phase } = input;
   const since = input.since ?? DEFAULT_SINCE;
@@ -96,7 +98,8 @@ export function phaseCeiling(input: CeilingInput, withKubernetes = true): Ceilin
   const boundary = boundaryPolicy(def, phase, epoch);
   const rules = PHASES[phase];
   const policies = [{ name: 'ceiling', where: 'ceiling', statements: statements(permissions) }];
-  const iamRole = permissions ? { [def.name]: roleAccessOf(policies, statements(boundary), objectNames(def.name).role) } : {};
+  const iam = withCloud && permissions !== undefined;
+  const iamRole = iam ? { [def.name]: roleAccessOf(policies, statements(boundary), objectNames(def.name).role) } : {};
   const model: AccessModel = {
     agent: `${agent.namespace}/${agent.name}`,
     phase,
@@ -110,7 +113,7 @@ export function phaseCeiling(input: CeilingInput, withKubernetes = true): Ceilin
       unresolved: [],
     },
     aws: { roles: iamRole },
-    reach: [...kubernetes.reach, ...(permissions ? awsReach(pseudoGrant(policies, statements(boundary), def.name)) : [])],
+    reach: [...kubernetes.reach, ...(iam ? awsReach(pseudoGrant(policies, statements(boundary), def.name)) : [])],
   };
   return {
     model,

@@ -48,7 +48,7 @@ export function guardContext(input: GuardInput, index: OutputIndex = new OutputI
     agent,
     definition,
     phase,
-    ceiling: phaseCeiling(input, output.manifests.length > 0),
+    ceiling: phaseCeiling(input, output.manifests.length > 0, output.stacks.length > 0),
     output,
     index,
     terraform: index.terraform,

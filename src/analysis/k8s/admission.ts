@@ -59,18 +59,93 @@ export function jsonDifferences(actual: unknown, expected: unknown, path: string
 
 /** The input a policy's annotation claims, when it parses and names `agent`; undefined otherwise. */
 export function claimedInput(policy: Manifest, agent: AgentRef): AdmissionInput | undefined {
-  const text = policy.metadata?.annotations?.[LABELS.admission];
-  if (typeof text !== 'string') return undefined;
-  let input: AdmissionInput;
-  try {
-    input = JSON.parse(text) as AdmissionInput;
-  } catch {
-    return undefined;
-  }
+  const input = parsedInput(policy);
+  if (input === undefined) return undefined;
   const claimed = input?.input?.agent;
   if (!isRecord(claimed) || claimed['name'] !== agent.name || claimed['namespace'] !== agent.namespace || !isPhase(input.input.phase)) return undefined;
   if (!['writes', 'approved', 'approvals', 'fence'].includes(input.policy)) return undefined;
   return input;
+}
+
+/** Parsed input annotations by policy: an app with many agents asks each policy once per agent. */
+const INPUTS = new WeakMap<Manifest, AdmissionInput | null>();
+
+function parsedInput(policy: Manifest): AdmissionInput | undefined {
+  const cached = INPUTS.get(policy);
+  if (cached !== undefined) return cached ?? undefined;
+  const text = policy.metadata?.annotations?.[LABELS.admission];
+  let input: AdmissionInput | null = null;
+  if (typeof text === 'string') {
+    try {
+      input = JSON.parse(text) as AdmissionInput;
+    } catch {
+      input = null;
+    }
+  }
+  INPUTS.set(policy, input);
+  return input ?? undefined;
+}
+
+/** Names that occur in a policy's match conditions (DNS labels: the only tokens a needle can be). */
+const CONDITION_TOKENS = new WeakMap<Manifest, ReadonlySet<string>>();
+
+function conditionTokens(policy: Manifest): ReadonlySet<string> {
+  const cached = CONDITION_TOKENS.get(policy);
+  if (cached) return cached;
+  const tokens = new Set(conditionExpressions(policy).flatMap((e) => e.split(/[^a-z0-9.-]+/)));
+  CONDITION_TOKENS.set(policy, tokens);
+  return tokens;
+}
+
+function conditionExpressions(policy: Manifest): string[] {
+  const conditions = (policy['spec'] as { matchConditions?: unknown[] } | undefined)?.matchConditions ?? [];
+  return conditions.flatMap((c) => {
+    const expression = (c as { expression?: unknown } | undefined)?.expression;
+    return typeof expression === 'string' ? [expression] : [];
+  });
+}
+
+/**
+ * The policies that may belong to or select an agent, by agent name (a superset: the claimed
+ * agent's name, or any name token of the match conditions), built once per list of policies.
+ */
+const POLICY_INDEX = new WeakMap<readonly Manifest[], ReadonlyMap<string, readonly Manifest[]>>();
+
+function policyIndex(policies: readonly Manifest[]): ReadonlyMap<string, readonly Manifest[]> {
+  const cached = POLICY_INDEX.get(policies);
+  if (cached) return cached;
+  const index = new Map<string, Manifest[]>();
+  for (const p of policies) {
+    if (!isAdmissionKind(p, POLICY_KIND)) continue;
+    const claimed = parsedInput(p)?.input?.agent as { name?: unknown } | undefined;
+    const names = new Set(conditionTokens(p));
+    if (isRecord(claimed) && typeof claimed.name === 'string') names.add(claimed.name);
+    for (const name of names) {
+      const list = index.get(name);
+      if (list) list.push(p);
+      else index.set(name, [p]);
+    }
+  }
+  POLICY_INDEX.set(policies, index);
+  return index;
+}
+
+/** Bindings by the policy they bind, built once per list of bindings. */
+const BINDING_INDEX = new WeakMap<readonly Manifest[], ReadonlyMap<string, readonly Manifest[]>>();
+
+function bindingIndex(bindings: readonly Manifest[]): ReadonlyMap<string, readonly Manifest[]> {
+  const cached = BINDING_INDEX.get(bindings);
+  if (cached) return cached;
+  const index = new Map<string, Manifest[]>();
+  for (const b of bindings) {
+    if (!isAdmissionKind(b, BINDING_KIND)) continue;
+    const name = String(boundPolicy(b));
+    const list = index.get(name);
+    if (list) list.push(b);
+    else index.set(name, [b]);
+  }
+  BINDING_INDEX.set(bindings, index);
+  return index;
 }
 
 /** A policy of the agent, with its bindings and whether both are exactly what its input renders. */
@@ -91,18 +166,18 @@ export function isRendering(policy: Manifest, bindings: readonly Manifest[], inp
 
 /** Whether one of the policy's match conditions names the agent's username or ServiceAccount. */
 export function selectsAgent(policy: Manifest, agent: AgentRef): boolean {
+  // Every needle ends in the agent's name bounded by a quote, so the name is one of the tokens.
+  if (!conditionTokens(policy).has(agent.name)) return false;
   const needles = [serviceAccountUsername(agent), agent.name].flatMap((n) => [`"${n}"`, `'${n}'`]);
-  const conditions = (policy['spec'] as { matchConditions?: unknown[] } | undefined)?.matchConditions ?? [];
-  return conditions.some((c) => {
-    const expression = (c as { expression?: unknown } | undefined)?.expression;
-    return typeof expression === 'string' && needles.some((n) => expression.includes(n));
-  });
+  return conditionExpressions(policy).some((expression) => needles.some((n) => expression.includes(n)));
 }
 
 /** The agent's admission policies in an output: those whose annotation or match conditions name it, each with its bindings. */
 export function agentPolicies(policies: readonly Manifest[], bindings: readonly Manifest[], agent: AgentRef): AgentPolicy[] {
-  return policies.filter((p) => isAdmissionKind(p, POLICY_KIND) && (claimedInput(p, agent) !== undefined || selectsAgent(p, agent))).map((policy) => {
-    const bound = bindings.filter((b) => isAdmissionKind(b, BINDING_KIND) && boundPolicy(b) === policy.metadata?.name);
+  const candidates = policyIndex(policies).get(agent.name) ?? [];
+  const byPolicy = bindingIndex(bindings);
+  return candidates.filter((p) => claimedInput(p, agent) !== undefined || selectsAgent(p, agent)).map((policy) => {
+    const bound = byPolicy.get(String(policy.metadata?.name)) ?? [];
     const claimed = claimedInput(policy, agent);
     return { policy, bindings: bound, input: claimed && isRendering(policy, bound, claimed) ? claimed : undefined };
   });

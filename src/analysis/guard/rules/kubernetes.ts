@@ -4,7 +4,7 @@ import type { AdmissionObject } from '../../../k8s/admission';
 import { activeRbacRules } from '../../../k8s/rbac';
 import { PHASES, phaseLabel } from '../../../phase/table';
 import { BINDING_KIND, POLICY_KIND, boundPolicy, isAdmissionKind, jsonDifferences } from '../../k8s/admission';
-import { admittedRowDangers, agentAdmission, rowCoveredBy, rowDangers, rowText, KubernetesRowCover, type KubernetesRow } from '../../k8s/access';
+import { admittedRowDangers, agentAdmission, rowDangers, rowText, KubernetesRowCover, type KubernetesRow } from '../../k8s/access';
 import { kubernetesReach } from '../../k8s/reach';
 import type { Manifest } from '../../k8s/authorizer';
 import { ANY } from '../../model';
@@ -120,9 +120,12 @@ function admissionPolicies(ctx: GuardContext): RuleHit[] {
 }
 
 /** Rows writing another agent's approvals or phase ConfigMap. */
+/** The verbs that change another agent's control objects. */
+const CONTROL_WRITE_VERBS = ['create', 'update', 'patch', 'delete'];
+
 function controlObjectRows(other: { name: string; namespace: string }): KubernetesRow[] {
   const names = objectNames(other.name);
-  return ['create', 'update', 'patch', 'delete'].flatMap((verb) => [names.approvals, names.phaseConfig].map((name) => ({ scope: other.namespace, apiGroup: '', resource: 'configmaps', verb, name })));
+  return CONTROL_WRITE_VERBS.flatMap((verb) => [names.approvals, names.phaseConfig].map((name) => ({ scope: other.namespace, apiGroup: '', resource: 'configmaps', verb, name })));
 }
 
 /** Rows the definition grants through rules that carry a dangerous reason. */
@@ -135,12 +138,23 @@ function acknowledgedRows(ctx: GuardContext): KubernetesRow[] {
 }
 
 function otherAgentsObjects(ctx: GuardContext): RuleHit[] {
-  const acknowledged = acknowledgedRows(ctx);
-  return (ctx.input.otherAgents ?? []).flatMap((other) => ctx.bindings.flatMap((b) => {
-    const hits = controlObjectRows(other).filter((want) => b.rows.some((row) => rowCoveredBy(want, row)) && !acknowledged.some((row) => rowCoveredBy(want, row)));
-    if (hits.length === 0) return [];
-    return [{ what: `${b.ref.binding} lets the agent ${listed([...new Set(hits.map((h) => `${h.verb} ConfigMap ${other.namespace}/${h.name}`))])}, agent ${other.name}'s approvals or phase, without a dangerous reason`, where: ctx.where(b.source) }];
-  }));
+  const acknowledged = new KubernetesRowCover(acknowledgedRows(ctx));
+  // Indexed once per agent: every other agent of the app is checked against the same bindings.
+  // Only rows that can write a core ConfigMap matter; most bindings have none, so the check stays linear.
+  const writesConfigMaps = (r: KubernetesRow) => [ANY, 'configmaps'].includes(r.resource) && [ANY, ''].includes(r.apiGroup) && [ANY, ...CONTROL_WRITE_VERBS].includes(r.verb);
+  const bindings = ctx.bindings.flatMap((b) => {
+    const rows = b.rows.filter(writesConfigMaps);
+    return rows.length > 0 ? [{ b, cover: new KubernetesRowCover(rows) }] : [];
+  });
+  if (bindings.length === 0) return [];
+  return (ctx.input.otherAgents ?? []).flatMap((other) => {
+    const wants = controlObjectRows(other);
+    return bindings.flatMap(({ b, cover }) => {
+      const hits = wants.filter((want) => cover.covers(want) && !acknowledged.covers(want));
+      if (hits.length === 0) return [];
+      return [{ what: `${b.ref.binding} lets the agent ${listed([...new Set(hits.map((h) => `${h.verb} ConfigMap ${other.namespace}/${h.name}`))])}, agent ${other.name}'s approvals or phase, without a dangerous reason`, where: ctx.where(b.source) }];
+    });
+  });
 }
 
 /** The Kubernetes rules. */
