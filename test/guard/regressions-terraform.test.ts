@@ -7,6 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Fn, TerraformStack, TerraformVariable, Testing, Token } from 'cdktf';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { IamPolicyAttachment } from '@cdktf/provider-aws/lib/iam-policy-attachment';
+import { IamRolePoliciesExclusive } from '@cdktf/provider-aws/lib/iam-role-policies-exclusive';
 import { IamRolePolicyAttachmentsExclusive } from '@cdktf/provider-aws/lib/iam-role-policy-attachments-exclusive';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
@@ -150,6 +152,23 @@ describe('guard regressions: IAM', () => {
     const run = await runCli(['access', writeOut(b), '--agent', 'ops-agents/incident-responder']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`! ${admin} is not in the output: access unknown`);
+  });
+
+  it('fails synthesis when aws_iam_policy_attachment or managed_policy_arns attach a policy not in the output', () => {
+    const admin = 'arn:aws:iam::aws:policy/AdministratorAccess';
+    const viaAttachment = build(2, ({ stack, agent }) => {
+      new IamPolicyAttachment(stack, 'Shared', { name: 'shared', policyArn: admin, roles: [agent.aws!.role.name] });
+    });
+    expect(synthError(viaAttachment)).toMatch(/GT-IAM-004[^\n]*AdministratorAccess/);
+    const viaRole = build(2, ({ agent }) => agent.aws!.role.addOverride('managed_policy_arns', [admin]));
+    expect(synthError(viaRole)).toMatch(/GT-IAM-004[^\n]*AdministratorAccess/);
+  });
+
+  it('fails synthesis when aws_iam_role_policies_exclusive keeps an inline policy the output does not hold', () => {
+    const b = build(2, ({ stack, agent }) => {
+      new IamRolePoliciesExclusive(stack, 'Keep', { roleName: agent.aws!.role.name, policyNames: ['graduated-trust', 'made-by-hand'] });
+    });
+    expect(synthError(b)).toMatch(/GT-IAM-004[^\n]*inline made-by-hand/);
   });
 
   it('fails synthesis when aws_iam_role_policy_attachments_exclusive takes its list from an expression', () => {
