@@ -1,12 +1,13 @@
 /**
- * Prints the rule table of RULES.md from the guard's rules (test/analysis/guard.test.ts checks
- * RULES.md lists exactly these):
+ * Writes RULES.md from the guard's rules and its visibility table (src/analysis/guard/rules-doc.ts);
+ * test/guard/rules-doc.test.ts checks the committed file is exactly this:
  *
- *   npx tsx scripts/rules-table.ts
+ *   npx tsx scripts/rules-table.ts          # writes RULES.md
+ *   npx tsx scripts/rules-table.ts --print  # prints it
  */
-import { GUARD_RULES } from '../src/analysis/guard/run';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { rulesMarkdown } from '../src/analysis/guard/rules-doc';
 
-const cell = (text: string) => text.replace(/\|/g, '\\|');
-console.log('| ID | Level | What it checks | Why | Fix |');
-console.log('| --- | --- | --- | --- | --- |');
-for (const r of GUARD_RULES) console.log(`| ${r.id} | ${r.level} | ${cell(r.checks)} | ${cell(r.why)} | ${cell(r.fix)} |`);
+if (process.argv.includes('--print')) process.stdout.write(rulesMarkdown());
+else writeFileSync(join(__dirname, '..', 'RULES.md'), rulesMarkdown());

@@ -77,7 +77,7 @@ export interface AwsAccessProps {
   readonly roleName?: string;
   /**
    * ARN of a permissions boundary to use instead of the generated one.
-   * @default a managed policy `<roleName>-boundary` holding every tier's AWS rules
+   * @default a managed policy `<roleName>-boundary` holding the AWS rules of the phase's active tiers (and the approval-tag denies)
    */
   readonly permissionsBoundaryArn?: string;
   /**

@@ -115,6 +115,7 @@ const VIOLATIONS: Record<string, { phase: Phase; violate: (out: SynthOutput) => 
   'GT-IAM-002': { phase: 2, violate: (o) => mapResources(o, 'aws_iam_role', (c) => { const { permissions_boundary: _, ...rest } = c; return rest; }) },
   'GT-IAM-003': { phase: 2, violate: (o) => mapResources(o, 'aws_iam_role', (c) => ({ ...c, max_session_duration: 43200 })) },
   'GT-IAM-004': { phase: 2, violate: (o) => withResources(o, { type: 'aws_iam_role_policy_attachment', name: 'ro', config: { role: iamRoleRef, policy_arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' } }) },
+  'GT-IAM-008': { phase: 2, violate: (o) => withResources(o, { type: 'aws_s3_bucket_policy', name: 'orders', config: { bucket: 'shop-orders', policy: `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"${iamRoleRef.replace('.name}', '.arn}')}"},"Action":"s3:*","Resource":"*"}]}` } }) },
   'GT-IAM-006': { phase: 2, violate: (o) => mapResources(o, 'aws_iam_role', (c) => ({ ...c, permissions_boundary: 'arn:aws:iam::111122223333:policy/platform-boundary' })) },
   'GT-IAM-005': {
     phase: 2,

@@ -40,6 +40,8 @@ export interface AwsRoleGrant {
   readonly boundary: readonly IamStatement[] | null | undefined;
   readonly boundaryName: string | null;
   readonly maxSessionDurationSeconds: number | null;
+  /** Resources of other services that name the role (resource policies, grants): what they grant is not read. */
+  readonly namedBy: readonly TerraformResource[];
 }
 
 function list(value: unknown): string[] {
@@ -128,19 +130,72 @@ function trustOf(index: TerraformIndex, stack: string, role: TerraformResource, 
 
 /**
  * Resource types of the AWS provider that attach identity policies to a role (or name which
- * inline policies it keeps). Any other `aws_iam_*` resource that designates the role is read as
- * attaching something unknown (fail closed); test/analysis/iam-attachments.test.ts fails when the
- * provider gains such a type this list does not handle.
+ * inline policies it keeps): `aws_iam_role` itself (`inline_policy`, `managed_policy_arns`) and
+ * the attachment types. test/guard/iam-attachments.test.ts lists the provider's resource types
+ * and fails when one that attaches a policy to a role is in none of the lists here.
  */
 export const IAM_ATTACHMENT_TYPES = [
   'aws_iam_role', 'aws_iam_role_policy', 'aws_iam_role_policy_attachment', 'aws_iam_policy_attachment',
   'aws_iam_role_policy_attachments_exclusive', 'aws_iam_role_policies_exclusive',
 ] as const;
 
-/** `aws_iam_*` types that designate a role without attaching policies to it. */
+/** Types read as the role's trust (who may assume it), not as attachments. */
+export const IAM_TRUST_TYPES = ['aws_eks_pod_identity_association'] as const;
+
+/**
+ * Types whose policy scopes the session another AWS service opens with the role (AWS Transfer
+ * users and accesses): a session policy only narrows what the role allows, and the agent never
+ * holds that session.
+ */
+export const IAM_SESSION_POLICY_TYPES = ['aws_transfer_access', 'aws_transfer_user'] as const;
+
+/** `aws_iam_*` types that may designate a role without attaching policies to it. */
 export const IAM_NON_ATTACHING_TYPES = ['aws_iam_policy', 'aws_iam_instance_profile', 'aws_iam_service_linked_role'] as const;
 
-const ROLE_ATTRIBUTES = ['role', 'roles', 'role_name', 'role_arn'];
+/**
+ * `aws_iam_*` types about users, groups, the account or identity providers: they never name a
+ * role (a user's or group's policies do not reach the agent's role).
+ */
+export const IAM_NOT_ROLE_TYPES = [
+  'aws_iam_access_key', 'aws_iam_account_alias', 'aws_iam_account_password_policy', 'aws_iam_group', 'aws_iam_group_membership',
+  'aws_iam_group_policies_exclusive', 'aws_iam_group_policy', 'aws_iam_group_policy_attachment', 'aws_iam_group_policy_attachments_exclusive',
+  'aws_iam_openid_connect_provider', 'aws_iam_organizations_features', 'aws_iam_saml_provider', 'aws_iam_security_token_service_preferences',
+  'aws_iam_server_certificate', 'aws_iam_service_specific_credential', 'aws_iam_signing_certificate', 'aws_iam_user', 'aws_iam_user_group_membership',
+  'aws_iam_user_login_profile', 'aws_iam_user_policies_exclusive', 'aws_iam_user_policy', 'aws_iam_user_policy_attachment',
+  'aws_iam_user_policy_attachments_exclusive', 'aws_iam_user_ssh_key', 'aws_iam_virtual_mfa_device',
+] as const;
+
+/**
+ * Whether a resource's config names the role anywhere: a cdktf reference to it
+ * (`${aws_iam_role.x.arn}`, inside a policy JSON too) or, for a literal role name, its ARN.
+ */
+function namesRole(value: unknown, role: TerraformResource, arn: RegExp | undefined): boolean {
+  if (typeof value === 'string') return value.includes(`aws_iam_role.${role.name}.`) || (arn !== undefined && arn.test(value));
+  if (Array.isArray(value)) return value.some((v) => namesRole(v, role, arn));
+  if (value !== null && typeof value === 'object') return Object.entries(value).some(([k, v]) => k !== '//' && namesRole(v, role, arn));
+  return false;
+}
+
+function roleArnPattern(role: TerraformResource): RegExp | undefined {
+  const name = role.config['name'];
+  if (typeof name !== 'string' || name.includes('${')) return undefined;
+  return new RegExp(`:role/(?:[^"\\s]*/)?${name.replace(/[.+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9+=,.@_-])`);
+}
+
+const READ_TYPES = new Set<string>([...IAM_ATTACHMENT_TYPES, ...IAM_TRUST_TYPES, ...IAM_SESSION_POLICY_TYPES, ...IAM_NON_ATTACHING_TYPES, ...IAM_NOT_ROLE_TYPES]);
+
+/**
+ * Resources of the role's stack that name it but that the analysis does not read: an unknown
+ * `aws_iam_*` type (it may attach policies: an unknown attachment), or another service's
+ * resource (a resource policy, a KMS grant, a Lake Formation permission: it may grant the role
+ * access the identity policies do not show).
+ */
+function unreadReferences(index: TerraformIndex, stack: string, role: TerraformResource): { iam: TerraformResource[]; other: TerraformResource[] } {
+  const arn = roleArnPattern(role);
+  const found = index.stacks.filter((s) => s.stack === stack).flatMap((s) => s.resources)
+    .filter((r) => r !== role && !READ_TYPES.has(r.type) && namesRole(r.config, role, arn));
+  return { iam: found.filter((r) => r.type.startsWith('aws_iam_')), other: found.filter((r) => !r.type.startsWith('aws_iam_')) };
+}
 
 function attachedPolicies(index: TerraformIndex, stack: string, role: TerraformResource): AttachedPolicy[] {
   const out: AttachedPolicy[] = [];
@@ -169,9 +224,7 @@ function attachedPolicies(index: TerraformIndex, stack: string, role: TerraformR
       if (typeof n !== 'string' || !inlineNames.has(n)) out.push({ name: `inline ${String(n)} (kept by ${e.address})`, where: e.where });
     }
   }
-  for (const { resource } of index.ofType('aws_iam_role').length > 0 ? unknownIamResources(index, stack) : []) {
-    if (ROLE_ATTRIBUTES.some((a) => designatesAny(index, stack, resource.config[a], role))) out.push({ name: `${resource.address} (an ${resource.type} this analysis does not know)`, where: resource.where });
-  }
+  for (const resource of unreadReferences(index, stack, role).iam) out.push({ name: `${resource.address} (an ${resource.type} this analysis does not know)`, where: resource.where });
   return out;
 }
 
@@ -179,17 +232,6 @@ function attachedPolicies(index: TerraformIndex, stack: string, role: TerraformR
 function listOrExpression(value: unknown, where: string): Array<{ arn: unknown; where: string }> {
   if (value === undefined) return [];
   return Array.isArray(value) ? value.map((arn) => ({ arn, where })) : [{ arn: value, where }];
-}
-
-function designatesAny(index: TerraformIndex, stack: string, value: unknown, role: TerraformResource): boolean {
-  const values = Array.isArray(value) ? value : [value];
-  return values.some((v) => index.designates(stack, v, role, 'name') || (typeof v === 'string' && index.designates(stack, v, role, 'arn')));
-}
-
-/** `aws_iam_*` resources of a stack that are neither attachments the analysis reads nor known not to attach. */
-function unknownIamResources(index: TerraformIndex, stack: string): ReadonlyArray<{ readonly resource: TerraformResource }> {
-  const known = new Set<string>([...IAM_ATTACHMENT_TYPES, ...IAM_NON_ATTACHING_TYPES]);
-  return index.stacks.filter((s) => s.stack === stack).flatMap((s) => s.resources.filter((r) => r.type.startsWith('aws_iam_') && !known.has(r.type)).map((resource) => ({ resource })));
 }
 
 function managedPolicy(index: TerraformIndex, stack: string, arn: unknown, where: string): AttachedPolicy {
@@ -222,6 +264,7 @@ export function awsRoleGrants(index: TerraformIndex, agent: AgentRef): AwsRoleGr
       boundary,
       boundaryName: boundaryValue === undefined ? null : boundaryTarget ? String(boundaryTarget.config['name'] ?? boundaryTarget.address) : String(boundaryValue),
       maxSessionDurationSeconds: numberOrNull(role.config['max_session_duration']),
+      namedBy: unreadReferences(index, stack, role).other,
     });
   }
   return out;
@@ -292,6 +335,7 @@ function roleAccess(grant: AwsRoleGrant): AwsRoleAccess {
   }
   const unresolved = grant.policies.filter((p) => !p.statements).map((p) => p.name);
   if (grant.boundary === null) unresolved.push(`boundary ${grant.boundaryName}`);
+  for (const r of grant.namedBy) unresolved.push(`what ${r.address} (a ${r.type} naming the role) grants it`);
   return {
     assumableBy: grant.assumableBy,
     permissionsBoundary: grant.boundaryName,
@@ -313,7 +357,7 @@ export function roleAccessOf(policies: readonly AttachedPolicy[], boundary: read
 export function pseudoGrant(policies: readonly AttachedPolicy[], boundary: readonly IamStatement[] | undefined, name: string): AwsRoleGrant {
   return {
     stack: '', role: { type: 'aws_iam_role', name, address: `aws_iam_role.${name}`, where: 'ceiling', config: {} }, name,
-    assumableBy: [], admitsOthers: [], policies, boundary, boundaryName: boundary ? 'boundary' : null, maxSessionDurationSeconds: null,
+    assumableBy: [], admitsOthers: [], policies, boundary, boundaryName: boundary ? 'boundary' : null, maxSessionDurationSeconds: null, namedBy: [],
   };
 }
 

@@ -82,7 +82,8 @@ function attach(index: TerraformIndex, stack: string, values: unknown, label: st
   const unresolved: string[] = [];
   const names: string[] = [];
   if (values === undefined) return { policies, unresolved, names };
-  if (!Array.isArray(values)) return { policies, unresolved: [`${label} ${JSON.stringify(values)} (an expression, not a list)`], names };
+  // The role's policy list then names the expression, so no report reads it as "no policies".
+  if (!Array.isArray(values)) return { policies, unresolved: [`${label} ${JSON.stringify(values)} (an expression, not a list)`], names: [unknownPolicies(label, values)] };
   for (const ref of values) {
     const found = index.ofType('vault_policy').find((p) => p.stack === stack && index.designates(stack, ref, p.resource, 'name'));
     const name = String(index.literal(stack, ref));
@@ -92,12 +93,18 @@ function attach(index: TerraformIndex, stack: string, values: unknown, label: st
       names.push(name);
     } else if (typeof ref === 'string' && ref.includes('${') && !parseReference(ref)) {
       unresolved.push(`${label} element ${JSON.stringify(ref)} (an expression)`);
+      names.push(unknownPolicies(label, ref));
     } else {
       unresolved.push(name);
       names.push(name);
     }
   }
   return { policies, unresolved, names };
+}
+
+/** The entry of a role's policy list for policies an expression yields: `unknown (token_policies ${var.x})`. */
+function unknownPolicies(label: string, value: unknown): string {
+  return `unknown (${label} ${typeof value === 'string' ? value : JSON.stringify(value)})`;
 }
 
 /** Whether the role attaches Vault's default policy: unless token_no_default_policy is literally true. */
@@ -134,24 +141,60 @@ function grant(index: TerraformIndex, stack: string, role: TerraformResource, au
   };
 }
 
-/** Kubernetes auth roles whose bound names and namespaces admit the agent. */
+/**
+ * A bound-value list as the role has it: literal entries (references to literals resolved) and
+ * whether an expression is among them (its values are unknown, so it may name the agent).
+ */
+function boundList(index: TerraformIndex, stack: string, value: unknown): { values: string[]; expression: string | undefined } {
+  if (value === undefined) return { values: [], expression: undefined };
+  const items = Array.isArray(value) ? value : typeof value === 'string' && !value.includes('${') ? value.split(',') : [value];
+  const values: string[] = [];
+  let expression: string | undefined;
+  for (const item of items) {
+    const v = index.literal(stack, item);
+    if (typeof v === 'string' && !v.includes('${')) values.push(v.trim());
+    else expression ??= typeof item === 'string' ? item : JSON.stringify(item);
+  }
+  return { values, expression };
+}
+
+/**
+ * Kubernetes auth roles whose bound names and namespaces admit the agent. A bound list given by
+ * an expression may name the agent: the role counts as admitting it (fail closed), reported as
+ * admitting others.
+ */
 function kubernetesRoles(index: TerraformIndex, agent: AgentRef): VaultRoleGrant[] {
   return index.ofType('vault_kubernetes_auth_backend_role').flatMap(({ stack, resource }) => {
-    const names = stringList(resource.config['bound_service_account_names']);
-    const namespaces = stringList(resource.config['bound_service_account_namespaces']);
-    if (!names.some((n) => globMatches(n, agent.name)) || !namespaces.some((n) => globMatches(n, agent.namespace))) return [];
+    const names = boundList(index, stack, resource.config['bound_service_account_names']);
+    const namespaces = boundList(index, stack, resource.config['bound_service_account_namespaces']);
+    const admits = (l: { values: string[]; expression: string | undefined }, value: string) => l.expression !== undefined || l.values.some((n) => globMatches(n, value));
+    if (!admits(names, agent.name) || !admits(namespaces, agent.namespace)) return [];
     return [grant(index, stack, resource, 'kubernetes', [
-      ...names.filter((n) => n !== agent.name).map((n) => `ServiceAccount name "${n}"`),
-      ...namespaces.filter((n) => n !== agent.namespace).map((n) => `namespace "${n}"`),
+      ...names.values.filter((n) => n !== agent.name).map((n) => `ServiceAccount name "${n}"`),
+      ...namespaces.values.filter((n) => n !== agent.namespace).map((n) => `namespace "${n}"`),
+      ...(names.expression ? [`ServiceAccount names from ${names.expression}`] : []),
+      ...(namespaces.expression ? [`namespaces from ${namespaces.expression}`] : []),
     ])];
   });
 }
 
 /**
- * JWT/OIDC auth roles a ServiceAccount token of the agent matches: `bound_subject`, or
- * `bound_claims` on `sub` or the Kubernetes claims (`/kubernetes.io/namespace`,
- * `/kubernetes.io/serviceaccount/name`), exactly or by glob. A role bound by other claims only
- * is not counted (see docs/analysis.md).
+ * Claims of a ServiceAccount token whose value is not known here (they name the pod, the node or
+ * the token): a role binding one of them may still match the agent's token.
+ */
+const UNKNOWN_CLAIMS = new Set([
+  'iss', '/iss', 'aud', '/aud', 'jti', '/jti', '/kubernetes.io/serviceaccount/uid',
+  '/kubernetes.io/pod/name', '/kubernetes.io/pod/uid', '/kubernetes.io/node/name', '/kubernetes.io/node/uid',
+]);
+
+/**
+ * JWT/OIDC auth roles a ServiceAccount token of the agent may match: `bound_subject`, and
+ * `bound_claims` on `sub`, the Kubernetes claims (`/kubernetes.io/namespace`,
+ * `/kubernetes.io/serviceaccount/name`) exactly or by glob, or claims whose value is unknown here
+ * (the pod, the node). A role that binds no subject and no claim admits every token of its
+ * issuer, the agent's included unless its backend trusts another issuer, which the analysis does
+ * not read: it counts (fail closed). A role bound by a claim a ServiceAccount token never carries
+ * (`repository`, `email`, …), or by another subject, is not counted (see docs/analysis.md).
  */
 function jwtRoles(index: TerraformIndex, agent: AgentRef): VaultRoleGrant[] {
   const username = serviceAccountUsername(agent);
@@ -165,16 +208,24 @@ function jwtRoles(index: TerraformIndex, agent: AgentRef): VaultRoleGrant[] {
     const c = resource.config;
     const glob = c['bound_claims_type'] === 'glob';
     const match = (pattern: string, value: string) => (glob ? globMatches(pattern, value) : pattern === value);
-    const subject = typeof c['bound_subject'] === 'string' && c['bound_subject'] !== '' ? c['bound_subject'] : undefined;
-    const bound = (c['bound_claims'] ?? {}) as Record<string, unknown>;
-    const known = Object.keys(bound).filter((k) => claims[k] !== undefined);
-    if (subject === undefined && known.length === 0) return [];
-    const values = (k: string) => String(bound[k] ?? '').split(',').map((v) => v.trim());
-    const admits = (subject === undefined || subject === username)
-      && Object.keys(bound).every((k) => claims[k] === undefined || values(k).some((v) => match(v, claims[k]!)));
+    const subjectValue = index.literal(stack, c['bound_subject']);
+    const subject = typeof subjectValue === 'string' && subjectValue !== '' ? subjectValue : undefined;
+    const subjectUnknown = subject !== undefined && subject.includes('${');
+    const rawClaims = c['bound_claims'];
+    const claimsUnknown = rawClaims !== undefined && (typeof rawClaims !== 'object' || rawClaims === null);
+    const bound = (claimsUnknown ? {} : rawClaims ?? {}) as Record<string, unknown>;
+    // A claim no ServiceAccount token carries never matches it.
+    if (Object.keys(bound).some((k) => claims[k] === undefined && !UNKNOWN_CLAIMS.has(k))) return [];
+    const values = (k: string) => boundList(index, stack, bound[k]);
+    const admits = (subject === undefined || subjectUnknown || subject === username)
+      && Object.keys(bound).every((k) => { const l = values(k); return claims[k] === undefined || l.expression !== undefined || l.values.some((v) => match(v, claims[k]!)); });
     if (!admits) return [];
+    const known = Object.keys(bound).filter((k) => claims[k] !== undefined);
     const others = [
-      ...known.flatMap((k) => values(k).filter((v) => v !== claims[k]).map((v) => `claim ${k} "${v}"`)),
+      ...known.flatMap((k) => values(k).values.filter((v) => v !== claims[k]).map((v) => `claim ${k} "${v}"`)),
+      ...Object.keys(bound).filter((k) => UNKNOWN_CLAIMS.has(k)).map((k) => `claim ${k} (its value in the agent's token is unknown here)`),
+      ...(subjectUnknown ? [`bound_subject from ${subject}`] : []),
+      ...(claimsUnknown ? [`bound_claims from ${JSON.stringify(rawClaims)}`] : []),
       ...(subject === undefined && !known.some((k) => k === 'sub' || k === '/sub') ? ['any subject matching its other claims'] : []),
     ];
     return [grant(index, stack, resource, 'jwt', others)];

@@ -101,6 +101,12 @@ function admitsOthers(ctx: GuardContext): RuleHit[] {
     .map((g) => ({ what: `IAM role "${g.name}" can also be assumed by ${listed(g.admitsOthers)}`, where: g.role.where }));
 }
 
+function namedElsewhere(ctx: GuardContext): RuleHit[] {
+  return awsRoleGrants(ctx.terraform, ctx.agent).flatMap((g) =>
+    g.namedBy.map((r) => ({ what: `${r.type} ${r.address} names IAM role "${g.name}" (assumable by the agent); what it grants the role (a resource policy, a grant) is not read, so that access cannot be checked`, where: r.where })),
+  );
+}
+
 /** The IAM rules. */
 export const IAM_RULES: readonly GuardRule[] = [
   {
@@ -158,5 +164,13 @@ export const IAM_RULES: readonly GuardRule[] = [
     why: 'In Limited Remediation a write is allowed only on resources an operator tagged for the agent; an agent that can tag resources itself approves its own writes.',
     fix: 'Keep the boundary TrustPhasedAgent renders (its NoApprovalTagKeys, NoApprovalTagValue and NoUnkeyedTagging statements).',
     check: approvalTag,
+  },
+  {
+    id: 'GT-IAM-008',
+    level: 'warning',
+    checks: 'No resource of another AWS service in the stack (a bucket, key or queue policy, a KMS grant, a Lake Formation permission, …) names a role the agent can assume.',
+    why: 'A resource-based policy or grant naming the role gives the agent access that its identity policies do not show, and the guard does not read those documents.',
+    fix: 'Grant the access through the agent definition (its aws rules follow the phase), or suppress with the reason and what the resource grants.',
+    check: namedElsewhere,
   },
 ];

@@ -105,9 +105,9 @@ export const VAULT_RULES: readonly GuardRule[] = [
   {
     id: 'GT-VAULT-003',
     level: 'error',
-    checks: 'Every policy attached to a role the agent can log in with is a vault_policy with literal text in the output.',
+    checks: 'Every policy attached to a role the agent can log in with is a vault_policy with literal text in the output: a policy list given by an expression, and Vault\'s built-in "default" policy (attached unless token_no_default_policy is true), fail closed.',
     why: 'A policy defined elsewhere cannot be checked against the ceiling; Vault would still grant it.',
-    fix: 'Define the policy in the app with literal HCL, or detach it (Vault\'s built-in "default" policy is exempt).',
+    fix: 'Define the policy in the app with literal HCL, or detach it; give token_policies as a literal list (not an expression); for Vault\'s built-in "default" policy set token_no_default_policy = true, as TrustPhasedAgent does.',
     check: unresolved,
   },
   {
