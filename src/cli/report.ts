@@ -5,7 +5,7 @@ import { TrustError } from '../errors';
 import { digestFiles, fileSource, policyDigest } from '../gate';
 import { collectReport, renderReport } from '../report';
 import { readState, writeFileAtomic } from '../state/file';
-import { EXIT, nowFlag, parseFlags, required, type Io } from './io';
+import { EXIT, nowFlag, parseFlags, required, warnings, type Io } from './io';
 
 const USAGE = 'trust-gate report --state FILE --evidence FILE [--evidence FILE ...] [--policy FILE] [--now ISO] --out FILE';
 
@@ -34,7 +34,7 @@ export async function reportCommand(argv: string[], io: Io): Promise<number> {
   if (evidence.length === 0) throw new TrustError('GT_USAGE', `--evidence is required\nusage: ${USAGE}`);
   const now = values.now === undefined ? new Date(Math.floor(io.now().getTime() / 1000) * 1000) : nowFlag(values.now, io);
   checkOutFolder(out);
-  const state = readState(file);
+  const state = readState(file, warnings(io, 'report'));
   const policy = await readPolicyFlag(values.policy);
   const digest = digestFiles(evidence);
   digest.catch(() => undefined); // hashed on a worker while the report reads; awaited below

@@ -4,7 +4,7 @@
  * offline, from a CI artifact or a mail attachment. Deterministic: the same data gives the same
  * bytes.
  */
-import { describeObserved, describeThreshold, formatInstant, parseInstant, type Digests, type GateResult, type Measurement } from '../gate';
+import { describeInterval, describeObserved, describeThreshold, formatInstant, parseInstant, percent, type Digests, type GateResult, type Measurement } from '../gate';
 import { PHASES, phaseAbove, phaseLabel } from '../phase/table';
 import { chartKit, metricChart, phaseChart, volumeChart, type ChartKit } from './charts';
 import type { ReportData } from './collect';
@@ -59,7 +59,7 @@ th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertic
 th{color:var(--muted);font-weight:600}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.nw{white-space:nowrap}
-.pass{color:var(--green);font-weight:600}.fail{color:var(--red);font-weight:600}
+.pass{color:var(--green);font-weight:600}.fail{color:var(--red);font-weight:600}.unsure{color:var(--orange);font-weight:600}
 .bar{display:block;height:4px;background:var(--blue);border-radius:2px;margin-top:2px}
 ul{margin:4px 0;padding-left:20px}
 footer{margin-top:32px;font-size:12px;border-top:1px solid var(--line);padding-top:8px}
@@ -84,14 +84,15 @@ function requiredText(g: GateResult): string {
 }
 
 function resultCell(g: GateResult): string {
-  if (g.pass) return '<span class="pass">pass</span>';
+  if (g.verdict === 'pass') return '<span class="pass">pass</span>';
+  if (g.verdict === 'inconclusive') return '<span class="unsure">inconclusive</span>';
   return `<span class="fail">${g.kind === 'demotion' ? 'demotes' : 'fail'}</span>`;
 }
 
 function header(data: ReportData): string {
   const { state, decision: d } = data;
   const days = Math.floor((data.nowMs - parseInstant(state.since)) / DAY_MS);
-  const decision = d.action === 'hold' ? `hold at phase ${d.from}` : `${d.action} ${d.from} → ${d.to}`;
+  const decision = d.action === 'hold' ? `hold at phase ${d.from}${d.holdKind ? ` (${d.holdKind})` : ''}` : `${d.action} ${d.from} → ${d.to}`;
   const cards: [string, string][] = [
     ['Committed phase', `${esc(phaseLabel(state.phase))}`],
     ['Gate decision now', `<span class="badge ${d.action}">${esc(decision)}</span>`],
@@ -135,15 +136,19 @@ function metricsSection(kit: ChartKit, model: ReportModel, windowBuckets: number
 
 function gatesSection(data: ReportData): string {
   const d = data.decision;
-  const rows = d.gates.map((g) => `<tr><td>${esc(g.name)}</td><td class="n">${esc(describeObserved(g))}</td><td class="n">${esc(requiredText(g))}</td><td class="n">${g.samples}</td><td>${resultCell(g)}</td></tr>`);
+  const rows = d.gates.map((g) => `<tr><td>${esc(g.name)}</td><td class="n">${esc(describeObserved(g))}</td><td class="n">${esc(describeInterval(g))}</td>` +
+    `<td class="n">${esc(requiredText(g))}</td><td class="n">${g.metric === 'daysInPhase' ? '' : g.samples}</td><td>${resultCell(g)}</td></tr>`);
   const next = phaseAbove(d.from);
+  const level = typeof data.policy.confidence === 'number' ? `${percent(data.policy.confidence)} interval` : 'Interval';
   const out = [
     '<section id="gates"><h2>Gates now</h2>',
-    `<p>The gate would <strong>${esc(d.action)}</strong>: ${esc(phaseLabel(d.from))} → ${esc(phaseLabel(d.to))}.</p>`,
-    '<div class="wide"><table><thead><tr><th>Gate</th><th class="n">Observed</th><th class="n">Required</th><th class="n">Samples</th><th>Result</th></tr></thead>',
+    `<p>The gate would <strong>${esc(d.action)}</strong>${d.holdKind ? ` (${esc(d.holdKind)})` : ''}: ${esc(phaseLabel(d.from))} → ${esc(phaseLabel(d.to))}.</p>`,
+    `<div class="wide"><table><thead><tr><th>Gate</th><th class="n">Observed</th><th class="n">${level}</th><th class="n">Required</th><th class="n">Samples</th><th>Result</th></tr></thead>`,
     `<tbody>${rows.join('')}</tbody></table></div>`,
     '<h3>Why</h3>',
     `<ul>${d.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>`,
+    '<p class="note">A share passes a promotion gate when its whole confidence interval is on the passing side of the threshold; ' +
+      '<span class="unsure">inconclusive</span> means the evidence cannot tell yet (too few records carrying the field, an interval across the threshold, soak time running).</p>',
   ];
   if (next !== undefined) {
     out.push(`<h3>Missing for ${esc(phaseLabel(next))}</h3>`);

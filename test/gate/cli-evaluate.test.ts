@@ -31,7 +31,7 @@ function evaluate(s: Setup, ...flags: string[]) {
   return runCli(['evaluate', '--state', s.stateFile, '--evidence', s.evidence, '--now', NOW, ...flags]);
 }
 
-const promotable = () => incidents(150, { operatorAgreed: true, edits: 'minimal' });
+const promotable = () => incidents(150, { operatorAgreed: true, edits: 'minimal', outOfScopeRecommendation: false });
 
 describe('trust-gate evaluate', () => {
   it('prints exactly one JSON object with --format json and leaves the state alone without --write', async () => {
@@ -91,9 +91,9 @@ describe('trust-gate evaluate', () => {
   });
 
   it('takes a policy file', async () => {
-    const s = setup(incidents(10, { operatorAgreed: true, edits: 'none' }));
+    const s = setup(incidents(10, { operatorAgreed: true, edits: 'none', outOfScopeRecommendation: false }));
     const policy = join(s.dir, 'gate.yaml');
-    writeFileSync(policy, 'promotion:\n  "2->3":\n    operatorVerdicts: { atLeast: 10 }\n');
+    writeFileSync(policy, 'confidence: none\nminSamples: 10\npromotion:\n  "2->3":\n    operatorVerdicts: { atLeast: 10 }\n');
     const r = await evaluate(s, '--policy', policy, '--format', 'json');
     expect(JSON.parse(r.stdout)).toMatchObject({ action: 'promote' });
   });
