@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TrustError } from '../errors';
 import { isPhase, phaseLabel, type Phase } from '../phase/table';
@@ -16,7 +16,10 @@ const USAGE = 'trust-gate set-phase --state FILE --phase N --by WHO --reason TEX
  */
 export function createFolderFor(file: string): string | undefined {
   const folder = dirname(file);
-  if (existsSync(folder)) return undefined;
+  if (existsSync(folder)) {
+    if (statSync(folder).isDirectory()) return undefined;
+    throw new TrustError('GT_STATE_IO', `"${folder}" is a file, not a folder, so the state file cannot go in it; move that file or choose another --state; nothing was written`, file);
+  }
   try {
     mkdirSync(folder, { recursive: true });
   } catch (e) {

@@ -99,9 +99,15 @@ export function describeInterval(gate: Pick<GateResult, 'interval' | 'samples'>)
   return `${Number((i.lower * 100).toFixed(2))}–${percent(i.upper)}`;
 }
 
+/** The bound a share was judged on, `lower 88.82%` or `upper 1.47%`; empty when the observed value was (counts, `confidence: none`, no samples). */
+export function describeBound(gate: Pick<GateResult, 'interval' | 'samples' | 'judgedOn'>): string {
+  if (gate.judgedOn === 'observed' || !gate.interval || gate.samples === 0) return '';
+  return `${gate.judgedOn} ${percent(gate.interval[gate.judgedOn])}`;
+}
+
 /** `lower 95% bound 88.82%`, or the observed value when that is what was judged. */
 export function describeJudged(gate: GateResult): string {
-  if (gate.judgedOn === 'observed' || !gate.interval) return describeObserved(gate);
+  if (gate.judgedOn === 'observed' || !gate.interval || gate.samples === 0) return describeObserved(gate);
   const level = percent(gate.interval.confidence);
   return `${describeObserved(gate)}, ${gate.judgedOn} ${level} bound ${percent(gate.interval[gate.judgedOn])}`;
 }

@@ -23,7 +23,7 @@ export {
   type Decision, type Action, type HoldKind, type Refused, type Aggregates, type AuditSummary, type AuditKind, type DecisionCounts,
 } from './decide';
 export {
-  promotionCriteria, demotionCriteria, missingFor, describeObserved, describeThreshold, describeInterval, describeJudged, percent,
+  promotionCriteria, demotionCriteria, missingFor, describeObserved, describeThreshold, describeInterval, describeBound, describeJudged, percent,
   type GateResult, type Shortfall, type Verdict, type CriterionMetric,
 } from './criteria';
 export { wilsonInterval, normalQuantile, zOf, type Interval } from './bounds';

@@ -135,12 +135,13 @@ export function writeTarget(file: string): string {
     }
   }
   const folder = dirname(file);
-  let isFolder = false;
+  let isFolder: boolean | undefined;
   try {
     isFolder = statSync(folder).isDirectory();
   } catch {
     // reported below
   }
+  if (isFolder === false) throw new TrustError('GT_STATE_IO', `"${folder}" is a file, not a folder; move it or choose another path; nothing was written`, file);
   if (!isFolder) throw new TrustError('GT_STATE_IO', `the folder "${folder}" does not exist; create it (mkdir -p ${folder}) and run again; nothing was written`, file);
   return file;
 }

@@ -55,7 +55,7 @@ describe('npm run pipeline:demo', () => {
     const body = pr(0).body;
     expect(pr(0).title).toBe('chore(trust): promote incident-responder to phase 3 (Limited Remediation)');
     expect(body.startsWith('## Trust gate: promote incident-responder to phase 3 (Limited Remediation)\n')).toBe(true);
-    expect(body).toContain('| 2->3 operatorVerdicts | 153 | ≥ 150 | 153 | ✅ |');
+    expect(body).toContain('| 2->3 operatorVerdicts | 153 |  | ≥ 150 | 153 | ✅ |');
     expect(body).toContain('It needs 1 approving reviewer.');
     const radius = body.indexOf('### Blast radius: `ops-agents/incident-responder`, phase 2 (Read-Only Assist) → phase 3 (Limited Remediation)');
     expect(radius).toBeGreaterThan(body.indexOf('### Review'));
@@ -67,7 +67,7 @@ describe('npm run pipeline:demo', () => {
 
   it('says a promotion to phase 4 needs two approving reviewers', () => {
     expect(pr(1).body).toContain('It needs 2 approving reviewers (the policy asks 2 distinct sign-offs for 3->4).');
-    expect(pr(1).body).toContain('| 3->4 signoffs | 2 | ≥ 2 | 2 | ✅ |');
+    expect(pr(1).body).toContain('| 3->4 signoffs | 2 |  | ≥ 2 | 2 | ✅ |');
     expect(pr(1).body).toContain('+ update apps/deployments in shop');
     expect(pr(1).body).toContain('! vault token_ttl 1800s → 3600s');
     expect(pr(1).labels).toEqual(['trust-gate', 'trust-promotion', 'trust-phase-4']);
