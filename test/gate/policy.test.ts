@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, DEFAULT_POLICY, meets, negate, policyDigest, TRANSITIONS } from '../../src/gate/policy';
 import { parsePolicy } from '../../src/gate/policy-file';
@@ -67,6 +69,14 @@ describe('policy file', () => {
 });
 
 describe('policy file: bounds, samples, soak time, revisions and people', () => {
+  it('ships a default policy file that shows every field and means exactly the defaults', () => {
+    const text = readFileSync(join(__dirname, '../../examples/trust/policy.yaml'), 'utf8');
+    expect(parsePolicy(text, 'examples/trust/policy.yaml')).toEqual(DEFAULT_POLICY);
+    for (const field of [...Object.keys(DEFAULT_POLICY), ...Object.keys(DEFAULT_POLICY.demotion), 'signoff', 'investigationClosed']) {
+      expect(text).toMatch(new RegExp(`^\\s*${field}:`, 'm'));
+    }
+  });
+
   it('reads every new field', () => {
     const policy = parsePolicy([
       'confidence: 0.99',
