@@ -167,7 +167,7 @@ const PROGRAMS = {
     const code = await require(lib + '/cli/main.js').main(['evaluate', '--state', stateFile, '--evidence', file, '--now', '${NOW.toISOString()}'],
       { stdout: (t) => { out += t; }, stderr: (t) => process.stderr.write(t), now: () => new Date(), stderrIsTty: false });
     if (code !== 0) throw new Error('exit ' + code);
-    return out.split('\n')[0];`),
+    return out.split('\\n')[0];`),
   /** trust-gate backtest over the last year, one evaluation a day. */
   backtest: program(`
     const lib = process.argv[2];

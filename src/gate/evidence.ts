@@ -30,6 +30,9 @@ import { revisionId } from './revision';
 import { clip, isBlank, shown } from './source';
 import type { ViolationLedger } from './violations';
 
+/** How many distinct names (and agent-name pairs) a reader remembers the normal form of. */
+const IDENTITY_CACHE = 4096;
+
 /** The record types evidence may hold. */
 export const RECORD_TYPES = ['incident', 'signoff', 'scope-violation', 'investigation-closed'] as const;
 
@@ -287,12 +290,35 @@ export abstract class EvidenceReader {
     return v as string;
   }
 
+  // The same few people write most records: their normal forms, and the verdict on the agent's own identities, are cached.
+  private readonly keys = new Map<string, string>();
+  private readonly selves = new Map<string, boolean>();
+
+  private keyOf(by: string): string {
+    let key = this.keys.get(by);
+    if (key === undefined) {
+      key = identityKey(by);
+      if (this.keys.size < IDENTITY_CACHE) this.keys.set(by, key);
+    }
+    return key;
+  }
+
+  private isAgent(key: string, agent: string): boolean {
+    if (agent !== this.reader.agent) return isAgentItself(key, agent);
+    let self = this.selves.get(key);
+    if (self === undefined) {
+      self = isAgentItself(key, agent);
+      if (this.selves.size < IDENTITY_CACHE) this.selves.set(key, self);
+    }
+    return self;
+  }
+
   /** The `by` of a person's record: a name, never one of the agent's own identities. */
   private person(record: Record<string, unknown>, agent: string, atMs: number, what: string): PersonRecord {
     const by = this.text(record, 'by');
-    const key = identityKey(by);
+    const key = this.keyOf(by);
     if (key.length === 0) this.wrong('by', by, 'a person\'s name, not only white space');
-    if (isAgentItself(key, agent) || (agent === this.reader.agent && this.reader.identities.has(key))) {
+    if (this.isAgent(key, agent) || (agent === this.reader.agent && this.reader.identities.has(key))) {
       this.fail(`field "by" is ${shown(by)}: that is the agent "${clip(agent, 80)}" itself, and an agent never ${what}; ` +
         'remove the record and find out what wrote it');
     }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runPipelineDemo, type DemoRun } from '../../scripts/pipeline-demo';
+import { parsePolicy } from '../../src/gate/policy-file';
 import { tempDir } from '../support/cli';
 
 const COMMITTED_STATE = join(__dirname, '../../examples/trust/incident-responder.json');
@@ -109,6 +110,12 @@ describe('npm run pipeline:demo', () => {
     expect(state.violationsActed).toHaveLength(2);
     expect(state.history.slice(2).map((h) => [h.from, h.to, h.kind])).toEqual([[2, 3, 'evaluate'], [3, 4, 'evaluate'], [4, 3, 'evaluate'], [3, 1, 'evaluate'], [1, 1, 'evaluate']]);
     expect(readFileSync(join(dir, 'history.txt'), 'utf8')).toContain('incident-responder: 7 phase changes, oldest first');
+  });
+
+  it('evaluates under the demo team\'s calibrated policy, which parses and keeps confidence bounds', () => {
+    const policy = parsePolicy(readFileSync(join(__dirname, '../../examples/pipeline/policy.yaml'), 'utf8'), 'examples/pipeline/policy.yaml');
+    expect(policy.confidence).toBe(0.8);
+    expect(pr(0).body).toContain('lower 80% bound 91.18% (needs > 90%)');
   });
 
   it('never writes the committed state file', () => {
