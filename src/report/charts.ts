@@ -154,8 +154,12 @@ function metricDomain(panel: MetricPanel): [number, number] {
   const shown = (enough.length > 0 ? enough : panel.points.filter((p) => p.observed !== null)).map((p) => p.observed!);
   const values = [...shown, ...panel.thresholds.map((t) => t.value)];
   if (values.length === 0) return [0, 1];
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) { // a loop, not Math.min(...values): one value per day of history
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
   const pad = Math.max((hi - lo) * 0.15, 0.01);
   return [Math.max(0, lo - pad), Math.min(1, hi + pad)];
 }

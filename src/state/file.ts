@@ -1,6 +1,7 @@
 import { closeSync, fchmodSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TrustError } from '../errors';
+import { shown } from '../gate/source';
 import { structureProblem } from './json';
 import { stateFileSchema, STATE_FIELDS, type StateFile } from './schema';
 
@@ -76,7 +77,7 @@ export function parseState(text: string, file: string, onWarning?: StateWarning)
     const field = issue.path.map(String).join('.') || '(file)';
     const value = issue.path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k as string], raw);
     const line = lineOfPath(text, issue.path);
-    const got = value === undefined ? 'is missing' : `is ${JSON.stringify(value).slice(0, 200)}`;
+    const got = value === undefined ? 'is missing' : `is ${shown(value)}`; // a bounded excerpt, never the whole value
     throw new TrustError('GT_STATE_INVALID', `field "${field}" ${got}: ${issue.message}`, `${file}:${line}`);
   }
   if (onWarning) {
