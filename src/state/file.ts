@@ -3,7 +3,8 @@ import { basename, dirname, join } from 'node:path';
 import { TrustError } from '../errors';
 import { shown } from '../gate/source';
 import { structureProblem } from './json';
-import { stateFileSchema, STATE_FIELDS, type StateFile } from './schema';
+import { quickState, STATE_FIELDS } from './quick-check';
+import type { StateFile } from './schema';
 
 /** 1-based line of a character offset. */
 function lineAt(text: string, offset: number): number {
@@ -71,14 +72,20 @@ export function parseState(text: string, file: string, onWarning?: StateWarning)
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new TrustError('GT_STATE_INVALID', 'must be a JSON object like {"agent": "x", "phase": 2, "since": "2026-05-01T00:00:00Z"}', `${file}:1`);
   }
-  const parsed = stateFileSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.map(String).join('.') || '(file)';
-    const value = issue.path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k as string], raw);
-    const line = lineOfPath(text, issue.path);
-    const got = value === undefined ? 'is missing' : `is ${shown(value)}`; // a bounded excerpt, never the whole value
-    throw new TrustError('GT_STATE_INVALID', `field "${field}" ${got}: ${issue.message}`, `${file}:${line}`);
+  let state = quickState(raw);
+  if (!state) {
+    // Not plainly valid: the zod schema judges it and words the error (loaded only now: ~90 ms).
+    const { stateFileSchema } = require('./schema') as typeof import('./schema');
+    const parsed = stateFileSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const field = issue.path.map(String).join('.') || '(file)';
+      const value = issue.path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k as string], raw);
+      const line = lineOfPath(text, issue.path);
+      const got = value === undefined ? 'is missing' : `is ${shown(value)}`; // a bounded excerpt, never the whole value
+      throw new TrustError('GT_STATE_INVALID', `field "${field}" ${got}: ${issue.message}`, `${file}:${line}`);
+    }
+    state = parsed.data;
   }
   if (onWarning) {
     for (const key of Object.keys(raw)) {
@@ -87,7 +94,7 @@ export function parseState(text: string, file: string, onWarning?: StateWarning)
         `fix the spelling, or name a field of your own "${OWN_FIELD_PREFIX}${key}"`);
     }
   }
-  return parsed.data;
+  return state;
 }
 
 /** Reads a state file's text; throws GT_STATE_IO when it cannot be read. */
