@@ -9,7 +9,13 @@
  * are medians and exclude process start-up, and each ratio is the median of the per-round
  * ratios. Prints one JSON object and keeps it in .bench/bench-gate.json.
  *
- *   npm run build && npx tsx scripts/bench-gate.ts [--lines 1000000] [--runs 5] [--lib lib] [--no-flat]
+ *   npm run build && npx tsx scripts/bench-gate.ts [--lines 1000000] [--runs 5] [--lib lib] [--flat-lines 10000000] [--no-flat]
+ *
+ * Besides the library evaluator it times the whole CLI in the same process model
+ * (`main(['evaluate', ...])`: flag parsing, state file, policy, evaluation, digest, text report),
+ * the bare loop and the CLI once more on a file `--flat-lines` long (10x by default: ten times
+ * the history, same windows) for the ratio and the peak RSS there, one 50 MiB evidence line, and
+ * `trust-gate backtest` over the last year of the evidence with a 1-day step.
  *
  * The evaluator runs on the example's state (phase 2 since October 1) and on a phase entered in
  * June, whose windows hold three times as many incident ids: the gate's memory and a good part
@@ -151,6 +157,29 @@ const PROGRAMS = {
     const decision = await evaluate({ state, now: new Date('${NOW.toISOString()}'), evidence: [fileSource(file)] });
     await digest;
     return decision.action + ' ' + decision.from + '->' + decision.to;`),
+  /** The whole CLI, as `trust-gate evaluate --state S --evidence F --now T` runs it, output discarded. */
+  cli: program(`
+    const lib = process.argv[2];
+    const { writeFileSync } = require('node:fs');
+    const stateFile = file + '.state.json';
+    writeFileSync(stateFile, process.argv[3]);
+    let out = '';
+    const code = await require(lib + '/cli/main.js').main(['evaluate', '--state', stateFile, '--evidence', file, '--now', '${NOW.toISOString()}'],
+      { stdout: (t) => { out += t; }, stderr: (t) => process.stderr.write(t), now: () => new Date(), stderrIsTty: false });
+    if (code !== 0) throw new Error('exit ' + code);
+    return out.split('\\n')[0];`),
+  /** trust-gate backtest over the last year, one evaluation a day. */
+  backtest: program(`
+    const lib = process.argv[2];
+    const { writeFileSync } = require('node:fs');
+    const stateFile = file + '.state.json';
+    writeFileSync(stateFile, process.argv[3]);
+    let out = '';
+    const code = await require(lib + '/cli/main.js').main(['backtest', '--state', stateFile, '--evidence', file, '--from', '${new Date(NOW.getTime() - 365 * DAY).toISOString()}', '--to', '${NOW.toISOString()}', '--step', '1d', '--format', 'json'],
+      { stdout: (t) => { out += t; }, stderr: (t) => process.stderr.write(t), now: () => new Date(), stderrIsTty: false });
+    if (code !== 0) throw new Error('exit ' + code);
+    const r = JSON.parse(out);
+    return r.evaluations + ' evaluations, ' + r.runs[0].changes.length + ' changes';`),
   /** The same without the digest. */
   evaluatorWithoutDigest: program(`
     const lib = process.argv[2];
@@ -186,7 +215,7 @@ function fileFor(lines: number): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { lines: { type: 'string' }, runs: { type: 'string' }, lib: { type: 'string' }, 'no-flat': { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { lines: { type: 'string' }, runs: { type: 'string' }, lib: { type: 'string' }, 'flat-lines': { type: 'string' }, 'no-flat': { type: 'boolean' } } });
   const lines = Number(values.lines ?? 1_000_000);
   const runs = Number(values.runs ?? 5);
   const lib = values.lib ?? join(__dirname, '..', 'lib');
@@ -196,7 +225,7 @@ async function main(): Promise<void> {
   const rounds = Array.from({ length: runs }, () => ({
     bare: measure('bare', file, lib), readline: measure('readline', file, lib),
     evaluator: measure('evaluator', file, lib), withoutDigest: measure('evaluatorWithoutDigest', file, lib),
-    longPhase: measure('evaluator', file, lib, LONG_PHASE),
+    longPhase: measure('evaluator', file, lib, LONG_PHASE), cli: measure('cli', file, lib),
   }));
   const round2 = (x: number) => Math.round(x * 100) / 100;
   type Round = (typeof rounds)[number];
@@ -220,11 +249,34 @@ async function main(): Promise<void> {
     ratioWithoutDigest: middle(ratioOf((r) => r.withoutDigest, 'ms')),
     ratioLongPhase: middle(ratioOf((r) => r.longPhase, 'ms')),
     ratioToReadline: middle(ratioOf((r) => r.evaluator, 'ms', (r) => r.readline)),
+    cli: median(rounds.map((r) => r.cli)),
+    cliRatio: middle(ratioOf((r) => r.cli, 'ms')),
+    cliRatios: ratioOf((r) => r.cli, 'ms'),
     linesPerSecond: Math.round(lines / (evaluated.ms / 1000)),
   };
+  // Backtest: the state enters phase 1 a year before now, so the replay covers a year of evidence, one evaluation a day.
+  const yearAgo = new Date(NOW.getTime() - 365 * DAY).toISOString();
+  const backtestState: StateFile = { agent: STATE.agent, phase: 1, since: yearAgo, history: [{ from: null, to: 1, at: yearAgo, by: 'bench', reasons: ['bench'], kind: 'set-phase' }] };
+  const bt = measure('backtest', file, lib, backtestState);
+  report.backtest = { lines, days: 365, stepDays: 1, ms: Math.round(bt.ms), maxRssMB: bt.maxRssMB, result: bt.result };
+  const longLine = join(DIR, 'evidence-50MiB-line.jsonl');
+  if (!existsSync(longLine)) {
+    writeFileSync(longLine, JSON.stringify({ type: 'incident', agent: STATE.agent, at: '2026-11-20T00:00:00Z', id: 'INC-1', phase: 2, domain: 'database', note: 'x'.repeat(50 * 1024 * 1024) }) + '\n');
+  }
+  const ll = measure('cli', longLine, lib);
+  report.longLine = { megabytes: Math.round(statSync(longLine).size / 1024 / 1024), ms: Math.round(ll.ms), maxRssMB: ll.maxRssMB };
   if (!values['no-flat']) {
-    const long = measure('evaluator', fileFor(lines * 2), lib);
-    report.flat = { lines: lines * 2, evaluatorMaxRssMB: long.maxRssMB, evaluatorMs: Math.round(long.ms), note: 'twice the history, same windows' };
+    const flatLines = Number(values['flat-lines'] ?? lines * 10);
+    const flatFile = fileFor(flatLines);
+    const bare = measure('bare', flatFile, lib);
+    const cli = measure('cli', flatFile, lib);
+    const evaluator = measure('evaluator', flatFile, lib);
+    report.flat = {
+      lines: flatLines, note: `${flatLines / lines}x the history, same windows`,
+      bareMs: Math.round(bare.ms), cliMs: Math.round(cli.ms), cliRatio: round2(cli.ms / bare.ms), evaluatorMs: Math.round(evaluator.ms), evaluatorRatio: round2(evaluator.ms / bare.ms),
+      cliMaxRssMB: cli.maxRssMB, evaluatorMaxRssMB: evaluator.maxRssMB, bareMaxRssMB: bare.maxRssMB,
+      rssGrowth: round2(cli.maxRssMB / (report.cli as Run).maxRssMB),
+    };
   }
   writeFileSync(join(DIR, 'bench-gate.json'), JSON.stringify(report, null, 2) + '\n');
   process.stdout.write(JSON.stringify(report, null, 2) + '\n');

@@ -48,12 +48,14 @@ export const DEMO_RUNS = [
 
 /** Inputs, as paths inside the demo folder (copied there from the repository). */
 const STATE = 'trust/incident-responder.json';
+const POLICY = 'trust/policy.yaml';
 const EVIDENCE = ['evidence/incident-responder.jsonl', 'evidence/incident-responder-2027.jsonl', 'evidence/incident-responder-violations.jsonl'];
 const SOURCES: Record<string, string> = {
   [STATE]: 'examples/trust/incident-responder.json',
   [EVIDENCE[0]!]: 'examples/evidence/incident-responder.jsonl',
   [EVIDENCE[1]!]: 'examples/pipeline/evidence/incident-responder.jsonl',
   [EVIDENCE[2]!]: 'examples/pipeline/evidence/incident-responder-violations.jsonl',
+  [POLICY]: 'examples/pipeline/policy.yaml',
 };
 
 /** The pull request one run opens. */
@@ -137,7 +139,7 @@ export function pullRequestBody(decisionMarkdown: string, blastRadiusMarkdown: s
 async function scheduledRun(run: (typeof DEMO_RUNS)[number], log: (line: string) => void): Promise<DemoRun> {
   const dir = run.name;
   mkdirSync(dir, { recursive: true });
-  const inputs = ['--state', STATE, ...EVIDENCE.flatMap((e) => ['--evidence', e]), '--now', run.now];
+  const inputs = ['--state', STATE, ...EVIDENCE.flatMap((e) => ['--evidence', e]), '--policy', POLICY, '--now', run.now];
   log(`\n# ${run.name}: scheduled evaluation at ${run.now}`);
   const json = (await trustGate(['evaluate', ...inputs, '--format', 'json'], run.now, log)).stdout;
   writeFileSync(join(dir, 'decision.json'), json);

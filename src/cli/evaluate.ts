@@ -1,35 +1,28 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { readPolicyFlag } from './policy';
 import { TrustError } from '../errors';
 import { nextState } from '../gate/apply';
 import { digestFiles } from '../gate/digest';
-import type { AuditInput } from '../gate/evaluate';
-import { evaluate } from '../gate/evaluate';
+import type { Digests } from '../gate/apply';
+import type { Decision } from '../gate/decide';
+import { evaluate, type AuditInput } from '../gate/evaluate';
 import { fileSource } from '../gate/files';
 import { FORMATS, formatDecision } from '../gate/format';
-import { policyDigest } from '../gate/policy';
+import { policyDigest, type GatePolicy } from '../gate/policy';
+import type { Source } from '../gate/source';
 import { phaseLabel } from '../phase/table';
-import { parseState, readState, writeState } from '../state/file';
+import { parseState, readStateText, writeState } from '../state/file';
+import { withStateLock } from '../state/lock';
+import { durationFlag, EXIT, formatFlag, nowFlag, parseFlags, required, warnings, type Flags, type Io } from './io';
 import type { StateFile } from '../state/schema';
-import { EXIT, formatFlag, nowFlag, parseFlags, required, type Io } from './io';
 
 const USAGE = 'trust-gate evaluate --state FILE --evidence FILE [--evidence FILE ...] [--policy FILE] [--now ISO] ' +
-  '[--format text|json|markdown|commit] [--write] [--detailed-exitcode] [--k8s-audit FILE --k8s-user USERNAME] ' +
+  '[--format text|json|markdown|commit] [--write [--lock-timeout 30s]] [--detailed-exitcode] [--k8s-audit FILE --k8s-user USERNAME] ' +
   '[--cloudtrail FILE --aws-role-arn ARN] [--vault-audit FILE --vault-role ROLE]';
 
 /** Inputs at least this large get a progress line on a terminal. */
 const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
 const PROGRESS_EVERY_MS = 500;
-
-function readStateText(file: string): { text: string; state: StateFile } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return { text: '', state: readState(file) }; // readState throws the error that says what is wrong
-  }
-  return { text, state: parseState(text, file) };
-}
 
 /** Size and modification time: what must not change while the gate reads a file. */
 function fingerprint(file: string, flag: string): { size: number; mtimeMs: number } {
@@ -68,53 +61,57 @@ function progress(io: Io, total: number): { onBytes?: (n: number) => void; done:
   };
 }
 
-/**
- * `trust-gate evaluate`: reads evidence, audit logs and the committed phase, prints the decision,
- * and with `--write` commits it atomically. Exit 0, 1 on error, 2 with `--detailed-exitcode` when
- * the phase changes.
- */
-export async function evaluateCommand(argv: string[], io: Io): Promise<number> {
-  const { values } = parseFlags(argv, {
-    state: { type: 'string' }, evidence: { type: 'string', multiple: true }, policy: { type: 'string' }, now: { type: 'string' },
-    format: { type: 'string' }, write: { type: 'boolean' }, 'detailed-exitcode': { type: 'boolean' },
-    'k8s-audit': { type: 'string', multiple: true }, 'k8s-user': { type: 'string' },
-    cloudtrail: { type: 'string', multiple: true }, 'aws-role-arn': { type: 'string' },
-    'vault-audit': { type: 'string', multiple: true }, 'vault-role': { type: 'string' },
-  }, USAGE);
-  const file = required(values.state, '--state', USAGE);
-  const evidenceFiles = values.evidence ?? [];
-  if (evidenceFiles.length === 0) throw new TrustError('GT_USAGE', `--evidence is required\nusage: ${USAGE}`);
-  const format = formatFlag(values.format, FORMATS, 'text');
-  // The clock is cut to whole seconds so written times stay tidy; a record in the current second counts next time.
-  const now = values.now === undefined ? new Date(Math.floor(io.now().getTime() / 1000) * 1000) : nowFlag(values.now, io);
-  const k8sUser = paired(values['k8s-audit'], values['k8s-user'], '--k8s-audit', '--k8s-user');
-  const roleArn = paired(values.cloudtrail, values['aws-role-arn'], '--cloudtrail', '--aws-role-arn');
-  const vaultRole = paired(values['vault-audit'], values['vault-role'], '--vault-audit', '--vault-role');
+const FLAGS = {
+  state: { type: 'string' }, evidence: { type: 'string', multiple: true }, policy: { type: 'string' }, now: { type: 'string' },
+  format: { type: 'string' }, write: { type: 'boolean' }, 'detailed-exitcode': { type: 'boolean' }, 'lock-timeout': { type: 'string' },
+  'k8s-audit': { type: 'string', multiple: true }, 'k8s-user': { type: 'string' },
+  cloudtrail: { type: 'string', multiple: true }, 'aws-role-arn': { type: 'string' },
+  'vault-audit': { type: 'string', multiple: true }, 'vault-role': { type: 'string' },
+} as const;
 
-  const { text, state } = readStateText(file);
-  const policy = await readPolicyFlag(values.policy);
-  const inputs: [string, string][] = [
-    ...evidenceFiles.map((f): [string, string] => [f, '--evidence']),
+type Values = Flags<typeof FLAGS>['values'];
+
+/** Every input file with its flag: evidence first, then audit logs, each in argument order (the digest's order). */
+function inputFiles(values: Values): [string, string][] {
+  return [
+    ...(values.evidence ?? []).map((f): [string, string] => [f, '--evidence']),
     ...(values['k8s-audit'] ?? []).map((f): [string, string] => [f, '--k8s-audit']),
     ...(values.cloudtrail ?? []).map((f): [string, string] => [f, '--cloudtrail']),
     ...(values['vault-audit'] ?? []).map((f): [string, string] => [f, '--vault-audit']),
   ];
-  const before = inputs.map(([f, flag]) => fingerprint(f, flag));
-  const total = before.reduce((sum, f) => sum + f.size, 0);
+}
 
-  const hashing = new AbortController();
-  const digest = digestFiles(inputs.map(([f]) => f), hashing.signal); // on a worker thread while the gate reads
-  digest.catch(() => undefined); // awaited below, or abandoned when the evaluation fails
-  const report = progress(io, total);
-  const source = (f: string) => fileSource(f, report.onBytes ? { onBytes: report.onBytes } : {});
-  const audit: AuditInput[] = [
+/** The agent's identity in each kind of audit log given; a usage error when a log lacks its identity flag or an identity its log. */
+function auditIdentityFlags(values: Values): { readonly k8sUser?: string; readonly roleArn?: string; readonly vaultRole?: string } {
+  return {
+    k8sUser: paired(values['k8s-audit'], values['k8s-user'], '--k8s-audit', '--k8s-user'),
+    roleArn: paired(values.cloudtrail, values['aws-role-arn'], '--cloudtrail', '--aws-role-arn'),
+    vaultRole: paired(values['vault-audit'], values['vault-role'], '--vault-audit', '--vault-role'),
+  };
+}
+
+/** The audit inputs of the flags. */
+export function auditInputs(values: Values, source: (file: string) => Source): AuditInput[] {
+  const { k8sUser, roleArn, vaultRole } = auditIdentityFlags(values);
+  return [
     ...(values['k8s-audit'] ?? []).map((f): AuditInput => ({ kind: 'k8s-audit', source: source(f), user: k8sUser! })),
     ...(values.cloudtrail ?? []).map((f): AuditInput => ({ kind: 'cloudtrail', source: source(f), roleArn: roleArn! })),
     ...(values['vault-audit'] ?? []).map((f): AuditInput => ({ kind: 'vault-audit', source: source(f), role: vaultRole! })),
   ];
-  let decision;
+}
+
+/** Evaluates the inputs with the evidence digest hashed meanwhile; fails when an input changed while it was read. */
+async function decideFromFiles(values: Values, state: StateFile, policy: GatePolicy, now: Date, io: Io): Promise<{ decision: Decision; digests: Digests }> {
+  const inputs = inputFiles(values);
+  const before = inputs.map(([f, flag]) => fingerprint(f, flag));
+  const hashing = new AbortController();
+  const digest = digestFiles(inputs.map(([f]) => f), hashing.signal); // on a worker thread while the gate reads
+  digest.catch(() => undefined); // awaited below, or abandoned when the evaluation fails
+  const report = progress(io, before.reduce((sum, f) => sum + f.size, 0));
+  const source = (f: string) => fileSource(f, report.onBytes ? { onBytes: report.onBytes } : {});
+  let decision: Decision;
   try {
-    decision = await evaluate({ state, policy, now, evidence: evidenceFiles.map(source), audit });
+    decision = await evaluate({ state, policy, now, evidence: (values.evidence ?? []).map(source), audit: auditInputs(values, source) });
   } catch (e) {
     hashing.abort();
     throw e;
@@ -128,19 +125,43 @@ export async function evaluateCommand(argv: string[], io: Io): Promise<number> {
       throw new TrustError('GT_INPUT', 'changed while the gate was reading it, so the decision and its digest may not match it; run again once it is complete', f);
     }
   });
+  return { decision, digests };
+}
 
-  if (values.write) {
-    const next = nextState(state, decision, digests);
-    if (next) {
-      if (readFileSync(file, 'utf8') !== text) {
+/**
+ * `trust-gate evaluate`: reads evidence, audit logs and the committed phase, prints the decision,
+ * and with `--write` commits it atomically, holding the state file's lock from reading it to
+ * writing it. Exit 0, 1 on error, 2 with `--detailed-exitcode` when the phase changes.
+ */
+export async function evaluateCommand(argv: string[], io: Io): Promise<number> {
+  const { values } = parseFlags(argv, FLAGS, USAGE);
+  const file = required(values.state, '--state', USAGE);
+  if ((values.evidence ?? []).length === 0) throw new TrustError('GT_USAGE', `--evidence is required\nusage: ${USAGE}`);
+  const format = formatFlag(values.format, FORMATS, 'text');
+  // The clock is cut to whole seconds so written times stay tidy; a record in the current second counts next time.
+  const now = values.now === undefined ? new Date(Math.floor(io.now().getTime() / 1000) * 1000) : nowFlag(values.now, io);
+  auditIdentityFlags(values); // usage errors before anything is read
+  const lockTimeout = durationFlag(values['lock-timeout'], '--lock-timeout', 0);
+  if (values['lock-timeout'] !== undefined && !values.write) throw new TrustError('GT_USAGE', `--lock-timeout is for --write\nusage: ${USAGE}`);
+  const policy = await readPolicyFlag(values.policy);
+
+  const run = async (): Promise<number> => {
+    const text = readStateText(file);
+    const state = parseState(text, file, warnings(io, 'evaluate'));
+    const { decision, digests } = await decideFromFiles(values, state, policy, now, io);
+    if (values.write) {
+      const next = nextState(state, decision, digests);
+      if (!next) {
+        io.stderr(`trust-gate evaluate: ${file} unchanged: nothing to write\n`);
+      } else if (readStateText(file) !== text) { // a writer that does not take the lock: a person, git
         throw new TrustError('GT_STATE_IO', 'changed while the gate was evaluating; nothing was written; run the evaluation again', file);
+      } else {
+        writeState(file, next);
+        io.stderr(`trust-gate evaluate: wrote ${file}: ${phaseLabel(decision.from)} -> ${phaseLabel(decision.to)}${decision.hold ? ', on hold' : ''}\n`);
       }
-      writeState(file, next);
-      io.stderr(`trust-gate evaluate: wrote ${file}: ${phaseLabel(decision.from)} -> ${phaseLabel(decision.to)}${decision.hold ? ', on hold' : ''}\n`);
-    } else {
-      io.stderr(`trust-gate evaluate: ${file} unchanged: nothing to write\n`);
     }
-  }
-  io.stdout(formatDecision(decision, digests, format));
-  return values['detailed-exitcode'] && decision.to !== decision.from ? EXIT.changes : EXIT.ok;
+    io.stdout(formatDecision(decision, digests, format));
+    return values['detailed-exitcode'] && decision.to !== decision.from ? EXIT.changes : EXIT.ok;
+  };
+  return values.write ? withStateLock(file, { timeoutMs: lockTimeout, command: 'trust-gate evaluate --write' }, run) : run();
 }

@@ -77,3 +77,23 @@ export function nowFlag(value: string | undefined, io: Io): Date {
   }
   return d;
 }
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * Parses a duration flag: a whole number with a unit, `500ms`, `30s`, `5m`, `12h`, `1d`, or `0`.
+ * @param fallback the value when the flag is not given, ms
+ */
+export function durationFlag(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(value);
+  if (!m || (m[2] === undefined && m[1] !== '0')) {
+    throw new TrustError('GT_USAGE', `${flag} "${value}" is not a duration; use a whole number with a unit: 500ms, 30s, 5m, 12h or 1d (or 0)`);
+  }
+  return Number(m[1]) * UNITS[m[2] ?? 'ms']!;
+}
+
+/** Where a command's state-file warnings go: stderr, one line each, named by the command. */
+export function warnings(io: Io, command: string): (message: string) => void {
+  return (message) => io.stderr(`trust-gate ${command}: warning: ${message}\n`);
+}

@@ -4,9 +4,11 @@ import { EXIT, HelpRequested, processIo, type Command, type Io } from './io';
 /** Subcommands, loaded on use so `trust-gate status` never pays for the evaluator or analysers. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   'set-phase': { summary: 'set the committed phase by hand (recorded in history)', load: async () => (await import('./set-phase.js')).setPhaseCommand },
+  'set-revision': { summary: 'record a new agent revision (model, prompt, toolset); the policy says what it does to the phase', load: async () => (await import('./set-revision.js')).setRevisionCommand },
   status: { summary: 'show the committed phase', load: async () => (await import('./status.js')).statusCommand },
   evaluate: { summary: 'decide promote / hold / demote from evidence and audit logs (--write commits it)', load: async () => (await import('./evaluate.js')).evaluateCommand },
   history: { summary: 'show the phase changes recorded in the state file', load: async () => (await import('./history.js')).historyCommand },
+  backtest: { summary: 'replay past evidence day by day: when each policy would have promoted, held or demoted', load: async () => (await import('./backtest.js')).backtestCommand },
   access: { summary: 'show what an agent can actually do in a synthesized output', load: async () => (await import('./access.js')).accessCommand },
   diff: { summary: 'show what an agent gains and loses between two synthesized outputs', load: async () => (await import('./diff.js')).diffCommand },
   report: { summary: 'write the trust report: one self-contained HTML page of the agent\'s record', load: async () => (await import('./report.js')).reportCommand },
@@ -52,6 +54,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       io.stderr(`trust-gate ${name}: error: ${e.message}\n`);
       return EXIT.error;
     }
-    throw e;
+    // A bug, not bad input: one line, no stack trace (TRUST_GATE_DEBUG=1 prints it), and exit 1.
+    const detail = process.env.TRUST_GATE_DEBUG ? `\n${(e as Error).stack ?? String(e)}` : '';
+    io.stderr(`trust-gate ${name}: internal error: ${String((e as Error).message ?? e).slice(0, 300)}; nothing was written. ` +
+      `This is a bug in trust-gate: please report it with the command line (TRUST_GATE_DEBUG=1 shows where it failed)${detail}\n`);
+    return EXIT.error;
   }
 }

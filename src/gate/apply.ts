@@ -37,9 +37,15 @@ export function nextState(state: StateFile, decision: Decision, digests: Digests
     next.history = [...(state.history ?? []), entry];
   }
   if (fresh.length > 0) {
-    next.violationsActed = [...new Set([...(state.violationsActed ?? []), ...fresh.map((v) => v.digest)])].sort();
-    const newest = Math.max(...fresh.map((v) => parseInstant(v.at)), state.violationsActedUntil ? parseInstant(state.violationsActedUntil) : -Infinity);
-    next.violationsActedUntil = formatInstant(newest);
+    const acted = new Set(state.violationsActed ?? []);
+    let newestMs = state.violationsActedUntil ? parseInstant(state.violationsActedUntil) : -Infinity;
+    for (const v of fresh) { // a loop, not Math.max(...fresh): an agent retrying a forbidden call makes hundreds of thousands
+      acted.add(v.digest);
+      const ms = parseInstant(v.at);
+      if (ms > newestMs) newestMs = ms;
+    }
+    next.violationsActed = [...acted].sort();
+    next.violationsActedUntil = formatInstant(newestMs);
   }
   const holdChanged = JSON.stringify(state.hold ?? null) !== JSON.stringify(decision.hold);
   if (holdChanged) next.hold = decision.hold && fresh.length > 0 ? { ...decision.hold, evidenceDigest: digests.evidence } : decision.hold;

@@ -11,8 +11,9 @@
  *    rollback rate above 2% with ≥ 20 remediations): drop one phase. Several triggers still drop
  *    one phase. Phase 1 cannot drop (action `hold`).
  * 3. Otherwise a hold blocks promotion until an `investigation-closed` record later than the
- *    violation it covers; such a record lifts it (even in the evaluation that places it).
- * 4. Otherwise promote one phase when every gate of the promotion passes.
+ *    time the gate acted on the violations it covers (so never in the evaluation that places it).
+ * 4. Otherwise promote one phase when every criterion of the promotion passes (see
+ *    criteria.ts); a hold on criteria that are only inconclusive says so.
  * Demotion is evaluated first and never waits on gates.
  *
  * The recent window is the trailing `windowDays` ending at `now`, but starts strictly after the
@@ -23,10 +24,15 @@ import { TrustError } from '../errors';
 import { phaseAbove, phaseBelow, phaseLabel, type Phase } from '../phase/table';
 import type { Hold, StateFile } from '../state/schema';
 import type { AuditReadCounts } from './audit/read';
-import type { EvidenceAggregates, EvidenceContext, InvestigationClosed, RecordCounts } from './evidence';
+import {
+  demotionCriteria, describeJudged, describeThreshold, missingFor, promotionCriteria,
+  type GateResult, type Shortfall,
+} from './criteria';
+import type { EvidenceAggregates, EvidenceContext, InvestigationClosed, PersonRecord, RecordCounts } from './evidence';
+import { admits, identityKey } from './identity';
 import { formatInstant, parseInstant } from './instant';
-import { measure, METRICS, METRIC_NAMES, type MetricInput, type MetricName } from './metrics';
-import { comparisonOf, meets, negate, transitionFrom, type GatePolicy, type Threshold, type TriggerMetric } from './policy';
+import { METRICS, type MetricName } from './metrics';
+import { transitionFrom, type GatePolicy } from './policy';
 import type { ViolationSummary } from './violations';
 
 const DAY_MS = 86_400_000;
@@ -34,34 +40,14 @@ const DAY_MS = 86_400_000;
 /** What the evaluator does with the committed phase. */
 export type Action = 'promote' | 'demote' | 'hold';
 
-/** One criterion, observed against what it requires. */
-export interface GateResult {
-  /** `2->3 agreement`, `demotion accuracy (30 days)`, `scope violations`. */
-  readonly name: string;
-  /** `promotion` gates must all pass to promote; a failing `demotion` gate demotes. */
-  readonly kind: 'promotion' | 'demotion';
-  readonly metric: MetricName | 'scopeViolations';
-  /** The value: a count, a share (0..1), or null for a share without samples. */
-  readonly observed: number | null;
-  /** The condition that passes, e.g. `{ "above": 0.95 }`. For a demotion trigger, the healthy side. */
-  readonly required: Threshold;
-  /** Samples behind the value (the count itself for counts). */
-  readonly samples: number;
-  /** Numerator of a share; the count for counts. */
-  readonly hits: number;
-  /** A demotion trigger only fires with at least this many samples. */
-  readonly minSamples?: number;
-  readonly pass: boolean;
-}
-
-/** What a promotion gate still needs, as data a report can reuse. */
-export interface Shortfall {
-  readonly gate: string;
-  /** How many more samples would pass it (all of them good); null when more samples cannot. */
-  readonly more: number | null;
-  /** `38 more incidents with operatorAgreed`. */
-  readonly text: string;
-}
+/**
+ * Why the phase stays, when it does: `failing` (a promotion criterion fails), `inconclusive`
+ * (none fails, but some cannot tell yet: too few samples, an interval across the threshold, soak
+ * time running), `investigation` (a hold after a scope violation), `violation` (a violation at
+ * or below the floor restarted the phase), `cannot-drop` (a trigger fired at the lowest phase),
+ * `top` (the highest phase).
+ */
+export type HoldKind = 'failing' | 'inconclusive' | 'investigation' | 'violation' | 'cannot-drop' | 'top';
 
 /** Record counts, the audit logs read, and the windows used. */
 export interface DecisionCounts extends RecordCounts {
@@ -85,6 +71,12 @@ export interface Aggregates {
   readonly audit: readonly AuditSummary[];
 }
 
+/** Records by people the policy does not admit (`people`): they do not count. */
+export interface Refused {
+  readonly signoffs: readonly PersonRecord[];
+  readonly closures: readonly InvestigationClosed[];
+}
+
 /** The decision and why. */
 export interface Decision {
   readonly agent: string;
@@ -93,6 +85,8 @@ export interface Decision {
   readonly from: Phase;
   readonly to: Phase;
   readonly action: Action;
+  /** Why the phase stays; null when it changes. */
+  readonly holdKind: HoldKind | null;
   readonly reasons: readonly string[];
   readonly gates: readonly GateResult[];
   /** What the current phase's promotion still needs; empty when promoting, demoting or at the top. */
@@ -102,6 +96,9 @@ export interface Decision {
   /** The investigation-closed record that lifted a hold in this evaluation, if one did. */
   readonly holdLiftedBy: InvestigationClosed | null;
   readonly violations: ViolationSummary;
+  readonly refused: Refused;
+  /** The revision promotion counted evidence of, when the state records one. */
+  readonly revision: string | null;
   readonly counts: DecisionCounts;
   readonly windows: {
     /** Incidents of the current phase count from `since` (inclusive) to `now`. */
@@ -113,7 +110,7 @@ export interface Decision {
   readonly changesState: boolean;
 }
 
-/** The time of the newest downward phase change in history (by the gate or by hand), in ms. */
+/** The time of the newest downward phase change in history (by the gate, by hand or by a revision change), in ms. */
 export function lastDemotionMs(state: StateFile): number | undefined {
   let last: number | undefined;
   for (const h of state.history ?? []) {
@@ -125,8 +122,11 @@ export function lastDemotionMs(state: StateFile): number | undefined {
   return last;
 }
 
-/** What evidence aggregation needs from the state, policy and clock. */
-export function evidenceContext(state: StateFile, policy: GatePolicy, now: Date): EvidenceContext {
+/**
+ * What evidence aggregation needs from the state, policy and clock.
+ * @param identities further identities of the agent (its audit-log usernames and roles): sign-offs and closures by them are refused
+ */
+export function evidenceContext(state: StateFile, policy: GatePolicy, now: Date, identities: readonly string[] = []): EvidenceContext {
   const nowMs = now.getTime();
   const sinceMs = parseInstant(state.since);
   if (Number.isNaN(sinceMs)) throw new TrustError('GT_STATE_INVALID', `field "since" is "${state.since}": must be an ISO-8601 time with a zone`);
@@ -138,127 +138,70 @@ export function evidenceContext(state: StateFile, policy: GatePolicy, now: Date)
     recentFromMs: nowMs - policy.demotion.windowDays * DAY_MS,
     recentAfterMs: lastDemotionMs(state) ?? -Infinity,
     nextTransition: transitionFrom(state.phase),
+    revision: state.revision?.id,
+    identities: new Set(identities.map(identityKey)),
   };
 }
 
-/** `95.2%`, `100%`. */
-export function percent(share: number): string {
-  return `${Number((share * 100).toFixed(2))}%`;
-}
-
-const SYMBOLS = { atLeast: '≥', above: '>', atMost: '≤', below: '<' } as const;
-
-/** `> 95%` for a share metric, `≥ 100` for a count. */
-export function describeThreshold(metric: MetricName | 'scopeViolations', threshold: Threshold): string {
-  const { op, value } = comparisonOf(threshold);
-  const isShare = metric !== 'scopeViolations' && METRICS[metric].kind === 'ratio';
-  return `${SYMBOLS[op]} ${isShare ? percent(value) : value}`;
-}
-
-/** `95.2% (199/209)`, `212`, or `no samples`. */
-export function describeObserved(gate: Pick<GateResult, 'metric' | 'observed' | 'hits' | 'samples'>): string {
-  if (gate.observed === null) return 'no samples';
-  if (gate.metric === 'scopeViolations' || METRICS[gate.metric].kind === 'count') return String(gate.observed);
-  return `${percent(gate.observed)} (${gate.hits}/${gate.samples})`;
-}
-
-function orderedEntries<T>(byMetric: Readonly<Partial<Record<MetricName, T>>>): [MetricName, T][] {
-  return METRIC_NAMES.filter((m) => byMetric[m] !== undefined).map((m) => [m, byMetric[m]!]);
-}
-
-function promotionGates(policy: GatePolicy, from: Phase, input: MetricInput): GateResult[] {
-  const transition = transitionFrom(from);
-  if (transition === undefined) return [];
-  return orderedEntries(policy.promotion[transition]).map(([metric, required]) => {
-    const m = measure(metric, input);
-    return { name: `${transition} ${metric}`, kind: 'promotion', metric, required, ...m, pass: meets(m.observed, required) };
-  });
-}
-
-function demotionGates(policy: GatePolicy, input: MetricInput, violations: ViolationSummary): GateResult[] {
-  const { windowDays, triggers } = policy.demotion;
-  const fresh = violations.new.length;
-  const gates: GateResult[] = [{
-    name: 'scope violations', kind: 'demotion', metric: 'scopeViolations', observed: fresh,
-    required: { atMost: 0 }, samples: violations.seen, hits: fresh, pass: fresh === 0,
-  }];
-  for (const [metric, trigger] of orderedEntries<(typeof triggers)[TriggerMetric]>(triggers)) {
-    const { minSamples, ...threshold } = trigger!;
-    const m = measure(metric, input);
-    const fires = m.samples >= minSamples && meets(m.observed, threshold as Threshold);
-    gates.push({
-      name: `demotion ${metric} (${windowDays} days)`, kind: 'demotion', metric, required: negate(threshold as Threshold),
-      ...m, minSamples, pass: !fires,
-    });
-  }
-  return gates;
-}
-
-/** The smallest number of further good samples that make the share gate pass, or null if none do. */
-function moreSamples(gate: GateResult): number | null {
-  const { op, value } = comparisonOf(gate.required);
-  const wantsHigh = op === 'above' || op === 'atLeast';
-  const share = (k: number) => (wantsHigh ? (gate.hits + k) / (gate.samples + k) : gate.hits / (gate.samples + k));
-  const estimate = wantsHigh
-    ? (value >= 1 ? 0 : Math.floor((value * gate.samples - gate.hits) / (1 - value)) + 1)
-    : (value <= 0 ? 0 : Math.floor(gate.hits / value - gate.samples) + 1);
-  let k = Math.max(1, estimate);
-  while (k > 1 && meets(share(k - 1), gate.required)) k--;
-  for (let tries = 0; tries < 4; tries++, k++) if (meets(share(k), gate.required)) return k;
-  return null;
-}
-
-function shortfall(gate: GateResult): Shortfall {
-  const def = METRICS[gate.metric as MetricName];
-  const { op, value } = comparisonOf(gate.required);
-  const needs = describeThreshold(gate.metric, gate.required);
-  if (def.kind === 'count') {
-    if (op === 'atLeast' || op === 'above') {
-      const more = (op === 'above' ? Math.floor(value) + 1 : Math.ceil(value)) - gate.hits;
-      return { gate: gate.name, more, text: `${more} more ${def.unit[more === 1 ? 0 : 1]}` };
-    }
-    return {
-      gate: gate.name, more: null,
-      text: `${gate.hits} ${def.unit[gate.hits === 1 ? 0 : 1]} since entering the phase (must be ${needs}); more incidents cannot fix this, only re-entering the phase restarts the count`,
-    };
-  }
-  const more = moreSamples(gate);
-  const now = gate.observed === null ? 'no samples yet' : `now ${describeObserved(gate)}`;
-  const noun = (op === 'above' || op === 'atLeast') ? def.hit : def.miss;
-  return more === null
-    ? { gate: gate.name, more, text: `${def.label} must be ${needs} (${now}); more samples cannot get there` }
-    : { gate: gate.name, more, text: `${more} more ${noun[more === 1 ? 0 : 1]} in a row (${def.label} ${now}, needs ${needs})` };
-}
-
-/** What the failing promotion gates still need. */
-export function missingForNextPhase(gates: readonly GateResult[]): Shortfall[] {
-  return gates.filter((g) => g.kind === 'promotion' && !g.pass).map(shortfall);
+/** The time a closure must be later than to lift `hold`: when the gate last acted on its violations. */
+export function liftAfterMs(hold: Hold): number {
+  if (hold.actedAt) return parseInstant(hold.actedAt);
+  return Math.max(parseInstant(hold.since), parseInstant(hold.violationAt));
 }
 
 function sameHold(a: Hold | null, b: Hold | null): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** The hold after new violations (placed or extended), before checking whether it is lifted. */
+/** The hold after new violations (placed or extended, acted on now), before checking whether it is lifted. */
 function holdAfter(existing: Hold | null, violations: ViolationSummary, nowIso: string): Hold | null {
   const newest = violations.new[violations.new.length - 1];
   if (!newest) return existing;
   const newestMs = parseInstant(newest.at);
   const previousMs = existing ? parseInstant(existing.violationAt) : -Infinity;
-  const hold: Hold = {
+  return {
     ...(existing ?? {}),
     reason: newestMs >= previousMs || !existing ? `scope violation (${newest.source}): ${newest.detail}` : existing.reason,
     since: existing?.since ?? nowIso,
     violationAt: formatInstant(Math.max(newestMs, previousMs)),
     violations: (existing?.violations ?? 0) + violations.new.length,
+    actedAt: nowIso,
   };
-  return hold;
 }
 
 const LISTED_VIOLATIONS = 5;
+const LISTED_REFUSED = 5;
 
 function triggerReason(g: GateResult): string {
-  return `${METRICS[g.metric as MetricName].label} over the recent window is ${describeObserved(g)}, not ${describeThreshold(g.metric, g.required)}: drop one phase`;
+  return `${METRICS[g.metric as MetricName].label} over the recent window is ${describeJudged(g)}, not ${describeThreshold(g.metric, g.required)}: drop one phase`;
+}
+
+function newest(closures: readonly InvestigationClosed[]): InvestigationClosed | null {
+  let best: InvestigationClosed | null = null;
+  for (const c of closures) if (!best || parseInstant(c.at) > parseInstant(best.at)) best = c;
+  return best;
+}
+
+function refusedReasons(refused: Refused): string[] {
+  const out: string[] = [];
+  const list = (records: readonly PersonRecord[], what: string, rule: string) => {
+    if (records.length === 0) return;
+    const shown = records.slice(0, LISTED_REFUSED).map((r) => `${r.by} [${r.where}]`).join(', ');
+    const more = records.length > LISTED_REFUSED ? ` and ${records.length - LISTED_REFUSED} more` : '';
+    out.push(`${what} by ${shown}${more} not counted: policy people.${rule} does not admit them`);
+  };
+  list(refused.signoffs, 'sign-offs', 'signoff');
+  list(refused.closures, 'investigation closures', 'investigationClosed');
+  return out;
+}
+
+/** Reasons of a hold on promotion criteria: what fails, or that the evidence cannot tell yet. */
+function criteriaReasons(transition: string, failing: readonly GateResult[], unsure: readonly GateResult[]): string[] {
+  const line = (g: GateResult, verb: string) => `${g.name}: ${describeJudged(g)} ${verb} ${describeThreshold(g.metric, g.required)}`;
+  if (failing.length > 0) {
+    return [`hold: failing: ${transition} has criteria the evidence fails`, ...failing.map((g) => line(g, 'is not')), ...unsure.map((g) => `${line(g, 'is not yet')} (inconclusive)`)];
+  }
+  return [`hold: inconclusive: nothing fails, but the evidence cannot tell yet whether ${transition} passes`, ...unsure.map((g) => `${line(g, 'is not yet')} (inconclusive)`)];
 }
 
 /**
@@ -271,17 +214,25 @@ export function decide(state: StateFile, aggregates: Aggregates, policy: GatePol
   const nowIso = formatInstant(context.nowMs);
   const { evidence, violations } = aggregates;
   const from = state.phase;
-  const signoffs = evidence.signoffs;
-  const demotion = demotionGates(policy, { outcomes: evidence.recentWindow, signoffs }, violations);
-  const promotion = promotionGates(policy, from, { outcomes: evidence.phaseWindow, signoffs });
+  const signers = evidence.signers.filter((s) => admits(policy.people.signoff, s.key));
+  const closers = evidence.closures.filter((c) => admits(policy.people.investigationClosed, c.key));
+  const refused: Refused = {
+    signoffs: evidence.signers.filter((s) => !signers.includes(s)),
+    closures: evidence.closures.filter((c) => !closers.includes(c)),
+  };
+  const signoffs = signers.map((s) => s.by);
+  const demotion = demotionCriteria(policy, { outcomes: evidence.recentWindow, signoffs }, violations);
+  const promotion = promotionCriteria(policy, from, { outcomes: evidence.phaseWindow, signoffs }, context.sinceMs, context.nowMs);
   const existingHold = state.hold ?? null;
   let hold = holdAfter(existingHold, violations, nowIso);
-  const closed = evidence.lastInvestigationClosed;
-  const holdLiftedBy = hold && closed && parseInstant(closed.at) > parseInstant(hold.violationAt) ? closed : null;
+  const closed = newest(closers);
+  const holdLiftedBy = hold && closed && parseInstant(closed.at) > liftAfterMs(hold) ? closed : null;
+  const heldSince = hold ? liftAfterMs(hold) : undefined;
   if (holdLiftedBy) hold = null;
 
   const reasons: string[] = [];
   let to: Phase = from;
+  let holdKind: HoldKind | null = null;
   const fired = demotion.filter((g) => g.metric !== 'scopeViolations' && !g.pass);
   if (violations.new.length > 0) {
     const floor = policy.demotion.violationFloor;
@@ -293,36 +244,46 @@ export function decide(state: StateFile, aggregates: Aggregates, policy: GatePol
       ? `${count}: demote to ${phaseLabel(floor)} at once`
       : `${count}; ${phaseLabel(from)} is already at or below the floor ${phaseLabel(floor)}, so it restarts: only evidence from now on counts toward promotion`);
     if (to < Math.min(from, floor)) reasons.push(...fired.map((g) => triggerReason(g)));
+    if (to === from) holdKind = 'violation';
   } else if (fired.length > 0) {
     to = phaseBelow(from);
     reasons.push(...fired.map((g) => triggerReason(g)));
-    if (to === from) reasons.push(`${phaseLabel(from)} cannot drop further`);
+    if (to === from) {
+      reasons.push(`${phaseLabel(from)} cannot drop further`);
+      holdKind = 'cannot-drop';
+    }
   } else if (hold) {
-    reasons.push(`held since ${hold.since} after a scope violation at ${hold.violationAt} (${hold.reason}); promotion needs an investigation-closed record later than ${hold.violationAt}`);
+    reasons.push(`held since ${hold.since} after a scope violation at ${hold.violationAt} (${hold.reason}); promotion needs an investigation-closed record later than ${formatInstant(heldSince!)}, when the gate acted on it`);
+    if (closed) reasons.push(`the newest investigation closure (${closed.at} by ${closed.by} [${closed.where}]) is not later than that, so it cannot have covered the violation`);
+    holdKind = 'investigation';
   } else if (promotion.length === 0) {
     reasons.push(`${phaseLabel(from)} is the highest phase`);
+    holdKind = 'top';
   } else {
-    const failing = promotion.filter((g) => !g.pass);
     const transition = transitionFrom(from)!;
-    if (failing.length === 0) {
+    const failing = promotion.filter((g) => g.verdict === 'fail');
+    const unsure = promotion.filter((g) => g.verdict === 'inconclusive');
+    if (failing.length === 0 && unsure.length === 0) {
       to = phaseAbove(from)!;
-      reasons.push(`${transition} gates passed: ${promotion.map((g) => `${g.metric} ${describeObserved(g)} (needs ${describeThreshold(g.metric, g.required)})`).join('; ')}`);
+      reasons.push(`${transition} gates passed: ${promotion.map((g) => `${g.metric} ${describeJudged(g)} (needs ${describeThreshold(g.metric, g.required)})`).join('; ')}`);
     } else {
-      for (const g of failing) reasons.push(`${transition} ${g.metric}: ${describeObserved(g)} is not ${describeThreshold(g.metric, g.required)}`);
+      reasons.push(...criteriaReasons(transition, failing, unsure));
+      holdKind = failing.length > 0 ? 'failing' : 'inconclusive';
     }
   }
   const action: Action = to > from ? 'promote' : to < from ? 'demote' : 'hold';
   if (violations.new.length > 0) {
     reasons.push(hold
-      ? `hold: no promotion until an investigation-closed record later than ${hold.violationAt}`
+      ? `hold: no promotion until an investigation-closed record later than ${hold.actedAt}, when the gate acted on the violation`
       : `no hold: investigation closed at ${holdLiftedBy!.at} by ${holdLiftedBy!.by}, later than the violation`);
   } else if (holdLiftedBy) {
     reasons.push(`hold lifted: investigation closed at ${holdLiftedBy.at} by ${holdLiftedBy.by}${holdLiftedBy.note ? ` (${holdLiftedBy.note})` : ''}`);
   }
+  reasons.push(...refusedReasons(refused));
 
-  const missing = action === 'hold' && promotion.length > 0 ? missingForNextPhase(promotion) : [];
+  const missing = action === 'hold' && promotion.length > 0 ? missingFor(promotion, policy, context.sinceMs, context.nowMs) : [];
   if (action === 'hold' && hold && promotion.length > 0) {
-    missing.unshift({ gate: 'hold', more: null, text: `an investigation-closed record later than ${hold.violationAt}` });
+    missing.unshift({ gate: 'hold', more: null, text: `an investigation-closed record later than ${formatInstant(liftAfterMs(hold))}` });
   }
   return {
     agent: state.agent,
@@ -330,12 +291,15 @@ export function decide(state: StateFile, aggregates: Aggregates, policy: GatePol
     from,
     to,
     action,
+    holdKind: action === 'hold' ? holdKind : null,
     reasons,
     gates: [...demotion, ...promotion],
     missing,
     hold,
     holdLiftedBy,
     violations,
+    refused,
+    revision: state.revision?.id ?? null,
     counts: { ...evidence.counts, audit: aggregates.audit },
     windows: {
       phase: { from: formatInstant(context.sinceMs), to: nowIso },

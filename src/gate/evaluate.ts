@@ -30,9 +30,21 @@ export interface AggregateInput {
   readonly evidence: readonly Source[];
   /** Audit logs, read after the evidence, in order. */
   readonly audit?: readonly AuditInput[];
+  /**
+   * Further identities of the agent, besides its name and its ServiceAccount username (which are
+   * always refused as signers): sign-offs and closures by them are evidence errors. The audit
+   * inputs' identities (user, role ARN, Vault role) are added.
+   */
+  readonly identities?: readonly string[];
 }
 
-function readAudit(input: AuditInput, agent: string, onDenial: (d: AuditDenial) => void): Promise<AuditReadCounts> {
+/** The agent's identities an input names: its audit-log username, role ARN or Vault role. */
+export function auditIdentities(audit: readonly AuditInput[]): string[] {
+  return audit.map((a) => (a.kind === 'k8s-audit' ? a.user : a.kind === 'cloudtrail' ? a.roleArn : a.role));
+}
+
+/** Reads one audit log, reporting each denial to the agent's identity. */
+export function readAudit(input: AuditInput, agent: string, onDenial: (d: AuditDenial) => void): Promise<AuditReadCounts> {
   switch (input.kind) {
     case 'k8s-audit': return readKubernetesAudit(input.source, { user: input.user, admissionPolicy: objectNames(agent).admissionPolicy }, onDenial);
     case 'cloudtrail': return readCloudTrail(input.source, { roleArn: input.roleArn }, onDenial);
@@ -47,7 +59,7 @@ function readAudit(input: AuditInput, agent: string, onDenial: (d: AuditDenial) 
  */
 export async function aggregate(input: AggregateInput): Promise<Aggregates> {
   const policy = input.policy ?? DEFAULT_POLICY;
-  const context = evidenceContext(input.state, policy, input.now);
+  const context = evidenceContext(input.state, policy, input.now, [...(input.identities ?? []), ...auditIdentities(input.audit ?? [])]);
   const ledger = new ViolationLedger(new Set(input.state.violationsActed ?? []), context.nowMs);
   const aggregator = new EvidenceAggregator(context, ledger);
   for (const source of input.evidence) {

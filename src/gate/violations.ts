@@ -36,8 +36,10 @@ export interface ViolationSummary {
   readonly seen: number;
   /** Of those, how many the state file lists as acted on. */
   readonly actedBefore: number;
-  /** Violations later than `now`, ignored (they count once `now` passes them). */
+  /** Distinct violations later than `now`, not acted on yet (they count once `now` passes them). */
   readonly future: number;
+  /** Those violations, oldest first. */
+  readonly pending: readonly Violation[];
 }
 
 /** The digest of a violation identity. */
@@ -45,12 +47,19 @@ export function violationDigest(identity: string): string {
   return createHash('sha256').update(identity).digest('hex').slice(0, 32);
 }
 
+type Entry = Violation & { readonly atMs: number };
+
+/** Oldest first, ties by digest, so the order never depends on input order. */
+function ordered(entries: readonly Entry[]): Violation[] {
+  return [...entries].sort((a, b) => a.atMs - b.atMs || (a.digest < b.digest ? -1 : 1)).map(({ atMs: _, ...v }) => v);
+}
+
 /** Collects violations, dropping duplicates and the ones the state already acted on. */
 export class ViolationLedger {
   private readonly seen = new Set<string>();
-  private readonly fresh: Violation[] = [];
+  private readonly fresh: Entry[] = [];
+  private readonly later: Entry[] = [];
   private actedBefore = 0;
-  private future = 0;
 
   constructor(
     /** Digests the state file lists as acted on. */
@@ -60,20 +69,17 @@ export class ViolationLedger {
 
   /** Records one violation; `identity` says when two records are the same violation. */
   add(identity: string, atMs: number, source: string, detail: string, where: string): void {
-    if (atMs > this.nowMs) {
-      this.future++;
-      return;
-    }
     const digest = violationDigest(identity);
     if (this.seen.has(digest)) return;
     this.seen.add(digest);
-    if (this.acted.has(digest)) this.actedBefore++;
-    else this.fresh.push({ digest, at: formatInstant(atMs), source, detail, where });
+    const entry = { digest, atMs, at: formatInstant(atMs), source, detail, where };
+    if (atMs > this.nowMs) this.later.push(entry);
+    else if (this.acted.has(digest)) this.actedBefore++;
+    else this.fresh.push(entry);
   }
 
-  /** What was seen, new violations oldest first (ties by digest, so the order never depends on input order). */
+  /** What was seen, new violations oldest first. */
   summary(): ViolationSummary {
-    const ordered = [...this.fresh].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.digest < b.digest ? -1 : 1));
-    return { new: ordered, seen: this.seen.size, actedBefore: this.actedBefore, future: this.future };
+    return { new: ordered(this.fresh), seen: this.seen.size - this.later.length, actedBefore: this.actedBefore, future: this.later.length, pending: ordered(this.later) };
   }
 }

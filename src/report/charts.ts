@@ -37,9 +37,14 @@ const TIME_TICKS = 8;
 const LABEL_GAP = 15;
 const LABEL_INSET = 12; // from the plot's right edge to the labels in the margin
 
-type Time = ReturnType<typeof import('d3-scale').scaleUtc<number, number>>;
+/** The layout every chart shares, for charts drawn in other modules. */
+export const FRAME = { left: LEFT, right: RIGHT, top: TOP, axisHeight: AXIS_HEIGHT, timeTicks: TIME_TICKS, labelInset: LABEL_INSET } as const;
 
-function timeScale(kit: ChartKit, model: ReportModel): Time {
+/** A d3 UTC time scale onto the charts' x range. */
+export type Time = ReturnType<typeof import('d3-scale').scaleUtc<number, number>>;
+
+/** The shared time scale: the report's buckets onto the plot's width. */
+export function timeScale(kit: ChartKit, model: ReportModel): Time {
   return kit.scale.scaleUtc().domain([new Date(model.startMs), new Date(model.endMs)]).range([LEFT, RIGHT]).clamp(true);
 }
 
@@ -48,7 +53,8 @@ function bucketX(x: Time, model: ReportModel, i: number): number {
   return x(new Date(model.startMs + (i + 1) * DAY_MS));
 }
 
-function svg(height: number, label: string, body: string): string {
+/** An SVG chart element of the shared width. */
+export function svg(height: number, label: string, body: string): string {
   return `<svg class="chart" viewBox="0 0 ${CHART_WIDTH} ${height}" role="img" aria-label="${esc(label)}">${body}</svg>`;
 }
 
@@ -148,8 +154,12 @@ function metricDomain(panel: MetricPanel): [number, number] {
   const shown = (enough.length > 0 ? enough : panel.points.filter((p) => p.observed !== null)).map((p) => p.observed!);
   const values = [...shown, ...panel.thresholds.map((t) => t.value)];
   if (values.length === 0) return [0, 1];
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) { // a loop, not Math.min(...values): one value per day of history
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
   const pad = Math.max((hi - lo) * 0.15, 0.01);
   return [Math.max(0, lo - pad), Math.min(1, hi + pad)];
 }

@@ -8,6 +8,8 @@ import {
   decide, eachLine, evidenceContext, parseInstant, DEFAULT_POLICY, EvidenceAggregator, ViolationLedger,
   type Decision, type GatePolicy, type Source,
 } from '../gate';
+import { backtest, type BacktestPolicy, type BacktestResult } from '../gate/backtest';
+import { loadStore } from '../gate/store';
 import type { StateFile } from '../state/schema';
 import { DAY_MS, IncidentTimeline, type TimelineData } from './timeline';
 
@@ -19,6 +21,18 @@ export interface ReportInput {
   readonly now: Date;
   /** Evidence files (JSON lines), read in order, as `trust-gate evaluate` reads them. */
   readonly evidence: readonly Source[];
+  /**
+   * A backtest to chart, up to `now`: the policies (the first is the report's own, usually) and
+   * the range. The evidence sources are read a second time for it, so they must be re-readable
+   * (files and arrays are).
+   * @default none
+   */
+  readonly backtest?: {
+    readonly policies: readonly BacktestPolicy[];
+    readonly fromMs?: number;
+    readonly stepMs: number;
+    readonly evidenceDigest?: string;
+  };
 }
 
 /** Everything the report shows, before layout. */
@@ -34,6 +48,8 @@ export interface ReportData {
   readonly windowBuckets: number;
   /** Names of the evidence sources, in order. */
   readonly sources: readonly string[];
+  /** The backtest asked for, or null. */
+  readonly backtest: BacktestResult | null;
 }
 
 /** Buckets needed so the charts start at `firstMs`. */
@@ -61,7 +77,15 @@ export async function collectReport(input: ReportInput): Promise<ReportData> {
   }
   const decision = decide(state, { evidence: aggregator.result(), violations: ledger.summary(), audit: [] }, policy, now);
   const windowBuckets = Math.ceil(policy.demotion.windowDays);
-  const firstMs = Math.min(context.sinceMs, ...(state.history ?? []).map((h) => parseInstant(h.at)));
+  let firstMs = context.sinceMs;
+  for (const h of state.history ?? []) firstMs = Math.min(firstMs, parseInstant(h.at)); // a loop: history can be long
+  let replay: BacktestResult | null = null;
+  if (input.backtest) {
+    const { policies, fromMs, stepMs, evidenceDigest } = input.backtest;
+    const store = await loadStore({ agent: state.agent, toMs: context.nowMs, evidence: input.evidence });
+    replay = backtest(state, store, policies, { ...(fromMs !== undefined ? { fromMs } : {}), toMs: context.nowMs, stepMs, ...(evidenceDigest ? { digests: { evidence: evidenceDigest } } : {}) });
+    firstMs = Math.min(firstMs, parseInstant(replay.from));
+  }
   return {
     state,
     policy,
@@ -70,5 +94,6 @@ export async function collectReport(input: ReportInput): Promise<ReportData> {
     timeline: timeline.result(bucketsSince(firstMs, context.nowMs), windowBuckets),
     windowBuckets,
     sources: input.evidence.map((s) => s.name),
+    backtest: replay,
   };
 }

@@ -4,8 +4,10 @@
  * offline, from a CI artifact or a mail attachment. Deterministic: the same data gives the same
  * bytes.
  */
-import { describeObserved, describeThreshold, formatInstant, parseInstant, type Digests, type GateResult, type Measurement } from '../gate';
-import { PHASES, phaseAbove, phaseLabel } from '../phase/table';
+import { describeBound, describeInterval, describeObserved, describeThreshold, formatInstant, parseInstant, percent, type Digests, type GateResult, type Measurement } from '../gate';
+import { PHASES, PHASE_VALUES, phaseAbove, phaseLabel } from '../phase/table';
+import { backtestChart } from './backtest-chart';
+import { describeStep, firstReached } from '../gate/backtest-format';
 import { chartKit, metricChart, phaseChart, volumeChart, type ChartKit } from './charts';
 import type { ReportData } from './collect';
 import { CHARTED_METRICS, reportModel, type ChartedMetric, type PhaseChange, type ReportModel } from './model';
@@ -59,7 +61,11 @@ th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertic
 th{color:var(--muted);font-weight:600}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.nw{white-space:nowrap}
-.pass{color:var(--green);font-weight:600}.fail{color:var(--red);font-weight:600}
+.pass{color:var(--green);font-weight:600}.fail{color:var(--red);font-weight:600}.unsure{color:var(--orange);font-weight:600}
+.bt-line{fill:none;stroke-width:2.5}.bt-run-0{stroke:var(--blue);color:var(--blue)}.bt-run-1{stroke:#8250df;color:#8250df}.bt-run-2{stroke:var(--green);color:var(--green)}.bt-run-3{stroke:var(--orange);color:var(--orange)}
+.bt-recorded{fill:none;stroke:var(--fg);stroke-width:1.2;stroke-dasharray:3 3}
+.bt-hold{fill-opacity:.55}.bt-failing{fill:var(--red)}.bt-inconclusive{fill:var(--orange)}.bt-investigation{fill:#8250df}.bt-other{fill:var(--grey)}
+.bt-key{stroke:none;fill:currentColor;font-weight:700}
 .bar{display:block;height:4px;background:var(--blue);border-radius:2px;margin-top:2px}
 ul{margin:4px 0;padding-left:20px}
 footer{margin-top:32px;font-size:12px;border-top:1px solid var(--line);padding-top:8px}
@@ -84,14 +90,15 @@ function requiredText(g: GateResult): string {
 }
 
 function resultCell(g: GateResult): string {
-  if (g.pass) return '<span class="pass">pass</span>';
+  if (g.verdict === 'pass') return '<span class="pass">pass</span>';
+  if (g.verdict === 'inconclusive') return '<span class="unsure">inconclusive</span>';
   return `<span class="fail">${g.kind === 'demotion' ? 'demotes' : 'fail'}</span>`;
 }
 
 function header(data: ReportData): string {
   const { state, decision: d } = data;
   const days = Math.floor((data.nowMs - parseInstant(state.since)) / DAY_MS);
-  const decision = d.action === 'hold' ? `hold at phase ${d.from}` : `${d.action} ${d.from} → ${d.to}`;
+  const decision = d.action === 'hold' ? `hold at phase ${d.from}${d.holdKind ? ` (${d.holdKind})` : ''}` : `${d.action} ${d.from} → ${d.to}`;
   const cards: [string, string][] = [
     ['Committed phase', `${esc(phaseLabel(state.phase))}`],
     ['Gate decision now', `<span class="badge ${d.action}">${esc(decision)}</span>`],
@@ -135,15 +142,19 @@ function metricsSection(kit: ChartKit, model: ReportModel, windowBuckets: number
 
 function gatesSection(data: ReportData): string {
   const d = data.decision;
-  const rows = d.gates.map((g) => `<tr><td>${esc(g.name)}</td><td class="n">${esc(describeObserved(g))}</td><td class="n">${esc(requiredText(g))}</td><td class="n">${g.samples}</td><td>${resultCell(g)}</td></tr>`);
+  const rows = d.gates.map((g) => `<tr class="${g.verdict}"><td>${esc(g.name)}</td><td class="n">${esc(describeObserved(g))}</td><td class="n">${esc(describeBound(g))}</td><td class="n">${esc(describeInterval(g))}</td>` +
+    `<td class="n">${esc(requiredText(g))}</td><td class="n">${g.metric === 'daysInPhase' ? '' : g.samples}</td><td>${resultCell(g)}</td></tr>`);
   const next = phaseAbove(d.from);
+  const level = typeof data.policy.confidence === 'number' ? `${percent(data.policy.confidence)} interval` : 'Interval';
   const out = [
     '<section id="gates"><h2>Gates now</h2>',
-    `<p>The gate would <strong>${esc(d.action)}</strong>: ${esc(phaseLabel(d.from))} → ${esc(phaseLabel(d.to))}.</p>`,
-    '<div class="wide"><table><thead><tr><th>Gate</th><th class="n">Observed</th><th class="n">Required</th><th class="n">Samples</th><th>Result</th></tr></thead>',
+    `<p>The gate would <strong>${esc(d.action)}</strong>${d.holdKind ? ` (${esc(d.holdKind)})` : ''}: ${esc(phaseLabel(d.from))} → ${esc(phaseLabel(d.to))}.</p>`,
+    `<div class="wide"><table><thead><tr><th>Gate</th><th class="n">Observed</th><th class="n">Judged on</th><th class="n">${level}</th><th class="n">Required</th><th class="n">Samples</th><th>Result</th></tr></thead>`,
     `<tbody>${rows.join('')}</tbody></table></div>`,
     '<h3>Why</h3>',
     `<ul>${d.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>`,
+    '<p class="note">A share passes a promotion gate when its whole confidence interval is on the passing side of the threshold; ' +
+      '<span class="unsure">inconclusive</span> means the evidence cannot tell yet (too few records carrying the field, an interval across the threshold, soak time running).</p>',
   ];
   if (next !== undefined) {
     out.push(`<h3>Missing for ${esc(phaseLabel(next))}</h3>`);
@@ -155,6 +166,31 @@ function gatesSection(data: ReportData): string {
   }
   out.push('</section>');
   return out.join('\n');
+}
+
+function backtestSection(kit: ChartKit, model: ReportModel, data: ReportData): string {
+  const r = data.backtest;
+  if (!r) return '';
+  const reached = r.runs.map(firstReached);
+  const shownPhases = PHASE_VALUES.filter((p) => reached.some((x) => x[p] !== undefined));
+  const head = `<tr><th>Policy</th><th class="n">Promotions</th><th class="n">Demotions</th><th class="n">Held (inconclusive)</th>${shownPhases.map((p) => `<th class="n">First at ${p}</th>`).join('')}<th>Ends at</th></tr>`;
+  const rows = r.runs.map((run, i) => {
+    const count = (f: (s: (typeof run.steps)[number]) => boolean) => run.steps.filter(f).length;
+    return `<tr><td><span class="bt-key bt-run-${i % 4}">━</span> <code>${esc(run.name)}</code></td><td class="n">${count((s) => s.action === 'promote')}</td>` +
+      `<td class="n">${count((s) => s.action === 'demote')}</td><td class="n">${count((s) => s.action === 'hold')} (${count((s) => s.holdKind === 'inconclusive')})</td>` +
+      `${shownPhases.map((p) => `<td class="n">${esc(reached[i]![p]?.slice(0, 10) ?? 'never')}</td>`).join('')}<td>${esc(phaseLabel(run.final.phase))}${run.final.held ? ', on hold' : ''}</td></tr>`;
+  });
+  return [
+    '<section id="backtest"><h2>Backtest</h2>',
+    `<p>The evidence replayed from ${esc(r.from)} to ${esc(r.to)}, one evaluation every ${esc(describeStep(r.stepMs))} (${plural(r.evaluations, 'evaluation', 'evaluations')} per policy), ` +
+      `starting from ${esc(phaseLabel(r.start.phase))} as the state file's history records it. Nothing was written.</p>`,
+    backtestChart(kit, model, r),
+    '<p class="legend"><span class="key strong"></span>phase under each policy<span class="sym promote">▲</span>promotion<span class="sym demote">▼</span>demotion' +
+      '<span class="key" style="border-top:2px dashed var(--fg)"></span>recorded phase; strips: why each policy held ' +
+      '<span class="sym demote">▆</span>failing<span class="sym hold">▆</span>inconclusive<span class="sym" style="color:#8250df">▆</span>investigation. Hover for the criteria.</p>',
+    `<div class="wide"><table><thead>${head}</thead><tbody>${rows.join('')}</tbody></table></div>`,
+    '</section>',
+  ].join('\n');
 }
 
 function changeText(c: PhaseChange): string {
@@ -225,6 +261,7 @@ export function reportHtml(kit: ChartKit, data: ReportData, digests: Digests): s
     phaseSection(kit, model),
     metricsSection(kit, model, data.windowBuckets),
     gatesSection(data),
+    backtestSection(kit, model, data),
     historySection(model),
     domainsSection(model, data.windowBuckets),
     footer(data, digests, model),

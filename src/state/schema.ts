@@ -13,10 +13,14 @@ export const historyEntrySchema = z.looseObject({
   /** Who or what decided: a person for set-phase, `trust-gate evaluate` for the gate. */
   by: z.string().min(1),
   reasons: z.array(z.string()),
-  /** `set-phase` (manual override) or `evaluate` (the gate). */
-  kind: z.enum(['set-phase', 'evaluate']),
+  /** `set-phase` (manual override), `evaluate` (the gate) or `set-revision` (a new agent revision). */
+  kind: z.enum(['set-phase', 'evaluate', 'set-revision']),
   evidenceDigest: z.string().optional(),
   policyDigest: z.string().optional(),
+  /** The revision a `set-revision` entry made current. */
+  revision: z.string().min(1).optional(),
+  /** What a `set-revision` entry did to the phase: `keep` (the phase and its start stay), `restart`, or `{ dropTo: N }`. */
+  revisionAction: z.union([z.literal('keep'), z.literal('restart'), z.looseObject({ dropTo: phase })]).optional(),
 });
 
 /** A hold blocks promotion until an investigation closes. */
@@ -29,6 +33,23 @@ export const holdSchema = z.looseObject({
   violations: z.number().int().min(1).optional(),
   /** `sha256:<hex>` of the inputs of the evaluation that placed or extended it. */
   evidenceDigest: z.string().optional(),
+  /**
+   * When the gate last acted on a violation the hold covers (the evaluation time). Only an
+   * investigation closed later lifts it. Holds written before this field: the later of `since`
+   * and `violationAt`.
+   */
+  actedAt: isoWithZone.optional(),
+});
+
+/** The agent's current revision: one opaque string, or the digests it was made from. */
+export const revisionSchema = z.looseObject({
+  /** What evidence records carry in `revision`: the string, or `model=…;prompt=…;toolset=…` for digests. */
+  id: z.string().min(1, 'must name the revision'),
+  model: z.string().min(1).optional(),
+  prompt: z.string().min(1).optional(),
+  toolset: z.string().min(1).optional(),
+  /** When it became current. */
+  since: isoWithZone,
 });
 
 /**
@@ -51,8 +72,17 @@ export const stateFileSchema = z.looseObject({
    * acts on every violation not listed here exactly once. See `graduated-trust/gate`.
    */
   violationsActed: z.array(z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex digits, as trust-gate evaluate writes them')).optional(),
+  /**
+   * The agent revision evidence must carry to count for promotion (records without one count
+   * too). Set with `trust-gate set-revision`. Without it every record counts, whatever it carries.
+   */
+  revision: revisionSchema.optional(),
 });
+
+/** The fields of a state file this library reads and writes; any other top-level field is kept, with a warning unless it starts with `x-`. */
+export { STATE_FIELDS } from './quick-check';
 
 export type StateFile = z.infer<typeof stateFileSchema>;
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 export type Hold = z.infer<typeof holdSchema>;
+export type Revision = z.infer<typeof revisionSchema>;

@@ -71,7 +71,7 @@ describe('trust-gate status', () => {
       'agent:  x\nphase:  phase 2 (Read-Only Assist): read-only; recommendations reach a human, the human acts\nsince:  2026-05-01T00:00:00Z\n',
     );
     const json = JSON.parse((await runCli(['status', '--state', file, '--format', 'json'])).stdout);
-    expect(json).toEqual({ agent: 'x', phase: 2, phaseName: 'Read-Only Assist', since: '2026-05-01T00:00:00Z', hold: null, changes: 0 });
+    expect(json).toEqual({ agent: 'x', phase: 2, phaseName: 'Read-Only Assist', since: '2026-05-01T00:00:00Z', hold: null, revision: null, changes: 0 });
   });
 
   it('fails on a missing state file and on an unknown format', async () => {

@@ -31,7 +31,7 @@ function evaluate(s: Setup, ...flags: string[]) {
   return runCli(['evaluate', '--state', s.stateFile, '--evidence', s.evidence, '--now', NOW, ...flags]);
 }
 
-const promotable = () => incidents(150, { operatorAgreed: true, edits: 'minimal' });
+const promotable = () => incidents(150, { operatorAgreed: true, edits: 'minimal', outOfScopeRecommendation: false });
 
 describe('trust-gate evaluate', () => {
   it('prints exactly one JSON object with --format json and leaves the state alone without --write', async () => {
@@ -91,9 +91,9 @@ describe('trust-gate evaluate', () => {
   });
 
   it('takes a policy file', async () => {
-    const s = setup(incidents(10, { operatorAgreed: true, edits: 'none' }));
+    const s = setup(incidents(10, { operatorAgreed: true, edits: 'none', outOfScopeRecommendation: false }));
     const policy = join(s.dir, 'gate.yaml');
-    writeFileSync(policy, 'promotion:\n  "2->3":\n    operatorVerdicts: { atLeast: 10 }\n');
+    writeFileSync(policy, 'confidence: none\nminSamples: 10\npromotion:\n  "2->3":\n    operatorVerdicts: { atLeast: 10 }\n');
     const r = await evaluate(s, '--policy', policy, '--format', 'json');
     expect(JSON.parse(r.stdout)).toMatchObject({ action: 'promote' });
   });
@@ -158,6 +158,28 @@ describe('trust-gate evaluate failures', () => {
     expect(r).toMatchObject({ code: 1, stdout: '' });
     expect(r.stderr).toMatch(/nope\.jsonl: cannot read \(ENOENT\); check --evidence/);
   });
+
+  it('writes the demotion of 130,000 Kubernetes audit denials (an agent retrying a forbidden call) with --write, exit 2', async () => {
+    const s = setup([], 3);
+    const log = join(s.dir, 'audit.log');
+    const base = Date.parse('2026-11-20T10:00:00Z');
+    const events: string[] = [];
+    for (let i = 0; i < 130_000; i++) {
+      events.push(JSON.stringify({
+        kind: 'Event', apiVersion: 'audit.k8s.io/v1', auditID: `id-${i}`, stage: 'ResponseComplete', stageTimestamp: new Date(base + i).toISOString(),
+        verb: 'delete', user: { username: SA }, objectRef: { resource: 'pods', namespace: 'payments', name: 'p' },
+        responseStatus: { code: 403, reason: 'Forbidden' }, annotations: { 'authorization.k8s.io/decision': 'forbid' },
+      }));
+    }
+    writeFileSync(log, events.join('\n') + '\n');
+    const r = await evaluate(s, '--k8s-audit', log, '--k8s-user', SA, '--write', '--detailed-exitcode');
+    expect(r.stderr).toMatch(/wrote .*: phase 3 \(Limited Remediation\) -> phase 1 \(Shadow\), on hold/);
+    expect(r.code).toBe(2);
+    const written = JSON.parse(readFileSync(s.stateFile, 'utf8'));
+    expect(written).toMatchObject({ phase: 1, hold: { violations: 130_000 } });
+    expect(written.violationsActed).toHaveLength(130_000);
+    expect((await evaluate(s, '--k8s-audit', log, '--k8s-user', SA, '--write')).stderr).toMatch(/unchanged: nothing to write/);
+  }, 120_000);
 
   it('fails on a bad audit log with FILE:LINE and leaves the state file', async () => {
     const s = setup(promotable());

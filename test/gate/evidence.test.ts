@@ -86,6 +86,31 @@ describe('evidence records', () => {
   });
 });
 
+describe('the agent never vouches for itself', () => {
+  it.each([
+    ['signoff', 'incident-responder', 'transition'],
+    ['signoff', ' Incident-Responder ', 'transition'],
+    ['signoff', 'system:serviceaccount:ops-agents:incident-responder', 'transition'],
+    ['investigation-closed', 'incident-responder', 'note'],
+    ['investigation-closed', 'SYSTEM:SERVICEACCOUNT:other-ns:incident-responder', 'note'],
+  ])('fails on a %s by the agent\'s own identity %j, naming FILE:LINE', async (type, by) => {
+    const e = await failure(`${ok}\n${JSON.stringify({ type, agent: AGENT, at: ago(1), by, transition: '3->4', note: '' })}\n`);
+    expect(e.code).toBe('GT_EVIDENCE_INVALID');
+    expect(e.message).toMatch(/^e\.jsonl:2: field "by" is .*: that is the agent "incident-responder" itself, and an agent never (signs off its own promotion|closes an investigation of itself); remove the record/);
+  });
+
+  it('fails on a sign-off by an identity the audit flags name, and on a sign-off of another agent by that agent', async () => {
+    const signoff = JSON.stringify({ type: 'signoff', agent: AGENT, at: ago(1), by: 'arn:aws:iam::1:role/IR', transition: '3->4' });
+    const run = aggregate({ state: state(3), now: NOW, evidence: [{ name: 'e.jsonl', chunks: [signoff] }], identities: ['arn:aws:iam::1:role/ir'] });
+    await expect(run).rejects.toThrow(/^e\.jsonl:1: field "by" is "arn:aws:iam::1:role\/IR": that is the agent/);
+    expect((await failure(JSON.stringify({ type: 'signoff', agent: 'billing', at: ago(1), by: 'billing', transition: '1->2' }))).message).toContain('that is the agent "billing" itself');
+  });
+
+  it('fails on a name of white space only', async () => {
+    expect((await failure(JSON.stringify({ type: 'signoff', agent: AGENT, at: ago(1), by: '  ', transition: '3->4' }))).message).toContain('field "by" is "  ": must be a person\'s name');
+  });
+});
+
 describe('evidence aggregation', () => {
   it('counts incidents of the current phase from since (inclusive) to now (inclusive)', async () => {
     const st = state(2, { since: ago(10) });
@@ -140,7 +165,7 @@ describe('evidence aggregation', () => {
       { type: 'signoff', agent: 'someone-else', at: ago(1), by: 'x', transition: '2->3' },
     ]);
     expect(a.evidence.phaseWindow).toMatchObject({ incidents: 1, diagnosisCorrect: 1 });
-    expect(a.evidence.counts).toEqual({ records: 4, otherAgents: 2, future: 1, duplicates: 0 });
+    expect(a.evidence.counts).toEqual({ records: 4, otherAgents: 2, future: 1, duplicates: 0, otherRevisions: 0 });
   });
 
   it('counts each outcome field only where present', async () => {
@@ -152,8 +177,8 @@ describe('evidence aggregation', () => {
       incident({ domain: 'network' }),
     ]);
     expect(a.evidence.phaseWindow).toEqual({
-      incidents: 5, domains: ['database', 'network'], diagnosed: 1, diagnosisCorrect: 1, unsafeActionAttempts: 1,
-      withOperatorVerdict: 1, operatorAgreed: 0, withEdits: 4, lightEdits: 2, outOfScopeRecommendations: 1,
+      incidents: 5, domains: ['database', 'network'], diagnosed: 1, diagnosisCorrect: 1, withUnsafeActionAttempt: 2, unsafeActionAttempts: 1,
+      withOperatorVerdict: 1, operatorAgreed: 0, withEdits: 4, lightEdits: 2, withOutOfScopeRecommendation: 2, outOfScopeRecommendations: 1,
       remediations: 1, remediationsCompleted: 1, remediationsRolledBack: 1, withEscalationVerdict: 1, escalationCorrect: 1,
     });
   });
@@ -163,13 +188,19 @@ describe('evidence aggregation', () => {
     const a = await aggregates(state(3, { since: ago(10) }), [
       so('bob', '3->4'), so('bob', '3->4'), so('alice', '3->4'), so('carol', '2->3'), so('dave', '3->4', ago(11)), so('erin', '3->4', ago(-1)),
     ]);
-    expect(a.evidence.signoffs).toEqual(['alice', 'bob']);
+    expect(a.evidence.signers.map((p) => p.by)).toEqual(['alice', 'bob']);
   });
 
-  it('keeps the newest investigation-closed record at or before now', async () => {
+  it('counts people once whatever their case and surrounding spaces, showing the first spelling read', async () => {
+    const so = (by: string) => ({ type: 'signoff', agent: AGENT, at: ago(1), by, transition: '3->4' });
+    const a = await aggregates(state(3, { since: ago(10) }), [so('Alice '), so('alice'), so('ALICE'), so('ｂｏｂ'), so('bob')]);
+    expect(a.evidence.signers.map((p) => [p.key, p.by, p.where])).toEqual([['alice', 'Alice ', 'evidence.jsonl:1'], ['bob', 'ｂｏｂ', 'evidence.jsonl:4']]);
+  });
+
+  it('keeps the newest investigation-closed record of each person at or before now', async () => {
     const closed = (at: string, by: string) => ({ type: 'investigation-closed', agent: AGENT, at, by, note: '' });
-    const a = await aggregates(state(1), [closed(ago(3), 'a'), closed(ago(1), 'b'), closed(ago(2), 'c'), closed(ago(-1), 'future')]);
-    expect(a.evidence.lastInvestigationClosed).toEqual({ at: new Date(NOW_MS - DAY).toISOString().replace('.000', ''), by: 'b', note: '' });
+    const a = await aggregates(state(1), [closed(ago(3), 'a'), closed(ago(1), 'b'), closed(ago(2), 'a'), closed(ago(-1), 'future')]);
+    expect(a.evidence.closures.map((c) => [c.by, c.at])).toEqual([['a', ago(2).replace('.000', '')], ['b', new Date(NOW_MS - DAY).toISOString().replace('.000', '')]]);
   });
 
   it('treats the same scope violation written twice, or in another zone, as one', async () => {

@@ -4,6 +4,7 @@
 import { aggregate, evaluate, type AuditInput } from '../../src/gate/evaluate';
 import type { Aggregates, Decision } from '../../src/gate/decide';
 import { DEFAULT_POLICY, type GatePolicy } from '../../src/gate/policy';
+import { resolvePolicy } from '../../src/gate/policy-file';
 import type { StateFile } from '../../src/state/schema';
 import type { Phase } from '../../src/phase/table';
 
@@ -23,6 +24,12 @@ export function state(phase: Phase, extra: Partial<StateFile> = {}): StateFile {
 }
 
 export type Rec = Record<string, unknown>;
+
+/**
+ * The default thresholds compared as raw shares, without soak time and with the least sample
+ * floor (one record carrying the field): the policy the exact-boundary tests use.
+ */
+export const RAW: GatePolicy = resolvePolicy({ confidence: 'none', minSamples: 1, soakDays: { '1->2': null, '2->3': null, '3->4': null } });
 
 let counter = 0;
 

@@ -17,6 +17,9 @@ import { AGENT, DAY, lines, NOW, NOW_MS, type Rec } from './helpers';
 const digests = { evidence: 'sha256:e', policy: 'sha256:p' };
 
 const SMALL: GatePolicy = resolvePolicy({
+  confidence: 'none',
+  minSamples: 1,
+  soakDays: { '1->2': null, '2->3': null, '3->4': null },
   promotion: {
     '1->2': { incidents: { atLeast: 3 }, domains: { atLeast: 2 }, accuracy: { above: 0.4 }, unsafeActionAttempts: { atMost: 1 } },
     '2->3': { operatorVerdicts: { atLeast: 2 }, agreement: { above: 0.4 }, outOfScopeRecommendations: null, lightEdits: { atLeast: 0.3 } },
@@ -79,7 +82,12 @@ const stateArb: fc.Arbitrary<StateFile> = fc.record({
   ...(held ? { hold: { reason: 'earlier violation', since: new Date(NOW_MS - 40 * DAY).toISOString(), violationAt: new Date(NOW_MS - 41 * DAY).toISOString() } } : {}),
 }));
 
-const policyArb = fc.constantFrom(SMALL, resolvePolicy({ ...SMALL, demotion: { ...SMALL.demotion, violationFloor: 2 } }));
+/** SMALL judged on low-confidence bounds (so they still pass at these sample sizes), with soak times and bound-based demotion. */
+const BOUNDED: GatePolicy = resolvePolicy({
+  confidence: 0.6, minSamples: 2, soakDays: { '1->2': 5, '2->3': 10, '3->4': 20 }, demotion: { judgeOn: 'bound' },
+}, SMALL);
+
+const policyArb = fc.constantFrom(SMALL, resolvePolicy({ demotion: { violationFloor: 2 } }, SMALL), BOUNDED);
 
 /** A state, evidence for it and a policy. */
 const scenario = fc.tuple(stateArb, policyArb).chain(([st, policy]) => fc.tuple(fc.constant(st), recordsArb(st.phase), fc.constant(policy)));

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runPipelineDemo, type DemoRun } from '../../scripts/pipeline-demo';
+import { parsePolicy } from '../../src/gate/policy-file';
 import { tempDir } from '../support/cli';
 
 const COMMITTED_STATE = join(__dirname, '../../examples/trust/incident-responder.json');
@@ -55,7 +56,7 @@ describe('npm run pipeline:demo', () => {
     const body = pr(0).body;
     expect(pr(0).title).toBe('chore(trust): promote incident-responder to phase 3 (Limited Remediation)');
     expect(body.startsWith('## Trust gate: promote incident-responder to phase 3 (Limited Remediation)\n')).toBe(true);
-    expect(body).toContain('| 2->3 operatorVerdicts | 153 | ≥ 150 | 153 | ✅ |');
+    expect(body).toContain('| 2->3 operatorVerdicts | 153 |  | ≥ 150 | 153 | ✅ |');
     expect(body).toContain('It needs 1 approving reviewer.');
     const radius = body.indexOf('### Blast radius: `ops-agents/incident-responder`, phase 2 (Read-Only Assist) → phase 3 (Limited Remediation)');
     expect(radius).toBeGreaterThan(body.indexOf('### Review'));
@@ -67,7 +68,7 @@ describe('npm run pipeline:demo', () => {
 
   it('says a promotion to phase 4 needs two approving reviewers', () => {
     expect(pr(1).body).toContain('It needs 2 approving reviewers (the policy asks 2 distinct sign-offs for 3->4).');
-    expect(pr(1).body).toContain('| 3->4 signoffs | 2 | ≥ 2 | 2 | ✅ |');
+    expect(pr(1).body).toContain('| 3->4 signoffs | 2 |  | ≥ 2 | 2 | ✅ |');
     expect(pr(1).body).toContain('+ admits scale apps/deployments in shop: replicas 1–20');
     expect(pr(1).body).toContain('! k8s write admission: approval → actions');
     expect(pr(1).body).toContain('! vault token_ttl 1800s → 3600s');
@@ -111,6 +112,12 @@ describe('npm run pipeline:demo', () => {
     expect(state.violationsActed).toHaveLength(2);
     expect(state.history.slice(2).map((h) => [h.from, h.to, h.kind])).toEqual([[2, 3, 'evaluate'], [3, 4, 'evaluate'], [4, 3, 'evaluate'], [3, 1, 'evaluate'], [1, 1, 'evaluate']]);
     expect(readFileSync(join(dir, 'history.txt'), 'utf8')).toContain('incident-responder: 7 phase changes, oldest first');
+  });
+
+  it('evaluates under the demo team\'s calibrated policy, which parses and keeps confidence bounds', () => {
+    const policy = parsePolicy(readFileSync(join(__dirname, '../../examples/pipeline/policy.yaml'), 'utf8'), 'examples/pipeline/policy.yaml');
+    expect(policy.confidence).toBe(0.8);
+    expect(pr(0).body).toContain('lower 80% bound 91.18% (needs > 90%)');
   });
 
   it('never writes the committed state file', () => {

@@ -35,7 +35,7 @@ describe('examples/pipeline', () => {
     const yamls = files(PIPELINE).filter((f) => /\.ya?ml$/.test(f));
     expect(yamls.map((f) => relative(PIPELINE, f)).sort()).toEqual([
       '.github/workflows/trust-apply.yml', '.github/workflows/trust-approvals.yml', '.github/workflows/trust-gate.yml',
-      '.github/workflows/trust-review.yml', 'argocd/application.yaml',
+      '.github/workflows/trust-review.yml', 'argocd/application.yaml', 'policy.yaml',
     ]);
     for (const f of yamls) {
       for (const doc of parseAllDocuments(readFileSync(f, 'utf8'))) expect(doc.errors, f).toEqual([]);

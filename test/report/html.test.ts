@@ -21,8 +21,12 @@ describe('renderReport', () => {
     const html = await exampleReport();
     expect(html).toContain('<h1>Trust report: incident-responder</h1>');
     expect(html).toContain('hold at phase 2');
-    expect(html).toMatch(/<td>2-&gt;3 operatorVerdicts<\/td><td class="n">112<\/td><td class="n">≥ 150<\/td><td class="n">112<\/td><td><span class="fail">fail<\/span><\/td>/);
-    expect(html).toContain('<h3>Missing for phase 3 (Limited Remediation)</h3>\n<ul><li>38 more incidents with operatorAgreed</li></ul>');
+    expect(html).toContain('<tr class="inconclusive"><td>2-&gt;3 operatorVerdicts</td><td class="n">112</td><td class="n"></td><td class="n"></td><td class="n">≥ 150</td><td class="n">112</td><td><span class="unsure">inconclusive</span></td></tr>');
+    // A share shows the bound it was judged on next to the observed share, and its interval.
+    expect(html).toContain('<th class="n">Observed</th><th class="n">Judged on</th><th class="n">95% interval</th>');
+    expect(html).toContain('<tr class="inconclusive"><td>2-&gt;3 agreement</td><td class="n">94.64% (106/112)</td><td class="n">lower 88.8%</td><td class="n">88.8–97.52%</td><td class="n">&gt; 90% (if ≥ 30 samples)</td><td class="n">112</td><td><span class="unsure">inconclusive</span></td></tr>');
+    expect(html).toContain('<li>15 more agreed recommendations in a row (operator agreement (operatorAgreed) now 94.64% (106/112), lower 95% bound 88.8%, needs &gt; 90%)</li>');
+    expect(html).toContain('<h3>Missing for phase 3 (Limited Remediation)</h3>\n<ul><li>38 more incidents with operatorAgreed</li>');
     expect(html).toContain('demotes &lt; 92%');
     expect(html).toContain('1-&gt;2 needs &gt; 95%');
   });

@@ -9,7 +9,7 @@
  * Only the role's denials are checked beyond being objects.
  */
 import { parseInstant } from '../instant';
-import { shown, type Source } from '../source';
+import { clip, shown, type Source } from '../source';
 import { auditError, eachJsonRecord, parseRecord, pathOf, type AuditDenial, type AuditReadCounts } from './read';
 
 /** Whom to look for in CloudTrail. */
@@ -39,8 +39,8 @@ export async function readCloudTrail(source: Source, options: CloudTrailOptions,
     const atMs = typeof record.eventTime === 'string' ? parseInstant(record.eventTime) : NaN;
     if (Number.isNaN(atMs)) throw auditError(where(), `field "eventTime" is ${shown(record.eventTime)}: must be an ISO-8601 time such as 2026-05-01T10:00:00Z`);
     denials++;
-    const call = `${String(record.eventSource ?? '?')} ${String(record.eventName ?? '?')}`;
-    onDenial({ identity: `cloudtrail\n${eventID}`, atMs, detail: `${call}: ${errorCode}`, where: where() });
+    const call = `${typeof record.eventSource === 'string' ? clip(record.eventSource, 100) : '?'} ${typeof record.eventName === 'string' ? clip(record.eventName, 100) : '?'}`;
+    onDenial({ identity: `cloudtrail\n${eventID}`, atMs, detail: `${call}: ${clip(errorCode, 100)}`, where: where() });
   });
   return { records, denials };
 }

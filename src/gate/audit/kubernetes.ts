@@ -19,7 +19,7 @@
  * counted and skipped.
  */
 import { parseInstant } from '../instant';
-import { shown, type Source } from '../source';
+import { clip, shown, type Source } from '../source';
 import { auditError, eachJsonLine, parseRecord, pathOf, type AuditDenial, type AuditReadCounts } from './read';
 
 /** Whom to look for in a Kubernetes audit log. */
@@ -41,7 +41,7 @@ function denial(event: Record<string, unknown>, policy: string): string | undefi
   const decision = annotations[DECISION];
   if (decision === 'forbid') {
     const reason = annotations['authorization.k8s.io/reason'];
-    return `forbidden by authorization${typeof reason === 'string' && reason ? ` (${reason})` : ''}`;
+    return `forbidden by authorization${typeof reason === 'string' && reason ? ` (${clip(reason, 200)})` : ''}`;
   }
   if (decision === undefined && status.code === 403 && status.reason === 'Forbidden') return 'forbidden (403)';
   if (typeof status.code === 'number' && status.code >= 400 && rejectedBy(policy, annotations[VALIDATION_FAILURE], status.message)) {
@@ -59,18 +59,23 @@ function rejectedBy(policy: string, failures: unknown, message: unknown): boolea
   } catch {
     return false;
   }
-  return Array.isArray(list) && list.some((f) => pathOf(f, 'policy') === policy && (pathOf(f, 'validationActions') as unknown[] | undefined)?.includes?.('Deny') === true);
+  if (!Array.isArray(list)) return false;
+  return list.some((f) => {
+    const actions = pathOf(f, 'validationActions');
+    return pathOf(f, 'policy') === policy && Array.isArray(actions) && actions.includes('Deny');
+  });
 }
 
 function target(event: Record<string, unknown>): string {
   const ref = event.objectRef as Record<string, unknown> | undefined;
-  const verb = typeof event.verb === 'string' ? event.verb : '?';
-  if (!ref) return `${verb} ${String(event.requestURI ?? '')}`.trim();
-  const group = typeof ref.apiGroup === 'string' && ref.apiGroup ? `${ref.apiGroup}/` : '';
-  const sub = typeof ref.subresource === 'string' ? `/${ref.subresource}` : '';
-  const name = typeof ref.name === 'string' ? ` ${ref.name}` : '';
-  const ns = typeof ref.namespace === 'string' ? ` in ${ref.namespace}` : '';
-  return `${verb} ${group}${String(ref.resource ?? '?')}${sub}${name}${ns}`;
+  const verb = typeof event.verb === 'string' ? clip(event.verb, 40) : '?';
+  if (!ref) return `${verb} ${clip(event.requestURI ?? '', 200)}`.trim();
+  const text = (v: unknown) => (typeof v === 'string' ? clip(v, 100) : '');
+  const group = text(ref.apiGroup) ? `${text(ref.apiGroup)}/` : '';
+  const sub = text(ref.subresource) ? `/${text(ref.subresource)}` : '';
+  const name = text(ref.name) ? ` ${text(ref.name)}` : '';
+  const ns = text(ref.namespace) ? ` in ${text(ref.namespace)}` : '';
+  return `${verb} ${group}${typeof ref.resource === 'string' ? clip(ref.resource, 100) : '?'}${sub}${name}${ns}`;
 }
 
 /**

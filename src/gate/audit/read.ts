@@ -2,9 +2,8 @@
  * What the audit-log readers share: the denial they report, their error, and a streaming reader
  * for logs that are JSON lines, a JSON array of records, or a `{"Records": [...]}` document.
  */
-import { StringDecoder } from 'node:string_decoder';
 import { TrustError } from '../../errors';
-import { eachLine, isBlank, shown, type Source } from '../source';
+import { clip, decodeOrFail, eachLine, isBlank, lineTooLong, MAX_LINE_CHARS, shown, Utf8Decoder, type Source } from '../source';
 
 /** A request denied to the agent's own identity: a scope violation. */
 export interface AuditDenial {
@@ -36,7 +35,7 @@ export function parseRecord(text: string, where: string, what: string): Record<s
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw auditError(where, `not valid JSON (${(e as Error).message}); expected ${what}`);
+    throw auditError(where, `not valid JSON (${clip((e as Error).message, 200)}); expected ${what}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw auditError(where, `is ${shown(value)}; expected ${what}`);
   return value as Record<string, unknown>;
@@ -72,16 +71,21 @@ export async function eachJsonRecord(source: Source, what: string, onRecord: (te
   const iterator = (Symbol.asyncIterator in source.chunks
     ? (source.chunks as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]()
     : (source.chunks as Iterable<Uint8Array | string>)[Symbol.iterator]()) as AsyncIterator<Uint8Array | string> | Iterator<Uint8Array | string>;
-  const decoder = new StringDecoder('utf8');
+  const decoder = new Utf8Decoder();
+  let head = '';
+  let headLines = 1;
+  let scanner: ArrayScanner | undefined;
   const next = async (): Promise<string | undefined> => {
     const r = await iterator.next();
+    const line = scanner ? scanner.lineNumber : headLines;
     if (r.done) {
-      const tail = decoder.end();
-      return tail.length > 0 ? tail : undefined;
+      decodeOrFail(decoder, undefined, source.name, line);
+      return undefined;
     }
-    return typeof r.value === 'string' ? r.value : decoder.write(r.value as Buffer);
+    const text = decodeOrFail(decoder, r.value, source.name, line);
+    if (!scanner) for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) headLines++;
+    return text;
   };
-  let head = '';
   let ended = false;
   while (head.trimStart().length < CLASSIFY_CHARS) {
     const text = await next();
@@ -102,7 +106,7 @@ export async function eachJsonRecord(source: Source, what: string, onRecord: (te
     await eachJsonLine({ name: source.name, chunks: rest() }, onRecord);
     return;
   }
-  const scanner = new ArrayScanner(first === '[' ? 1 : 2, source.name, what, onRecord);
+  scanner = new ArrayScanner(first === '[' ? 1 : 2, source.name, what, onRecord);
   for await (const text of rest()) scanner.scan(text);
   scanner.end();
 }
@@ -116,6 +120,7 @@ class ArrayScanner {
   private recordLine = 0;
   /** Parts of the record being cut, from earlier chunks. */
   private parts: string[] = [];
+  private partial = 0;
   private collecting = false;
   private closed = false;
 
@@ -126,6 +131,11 @@ class ArrayScanner {
     private readonly what: string,
     private readonly onRecord: (text: string, where: () => string) => void,
   ) {}
+
+  /** The line the scanner has reached. */
+  get lineNumber(): number {
+    return this.line;
+  }
 
   scan(text: string): void {
     let start = this.collecting ? 0 : -1;
@@ -154,8 +164,10 @@ class ArrayScanner {
       } else if (c === 125 || c === 93) {
         this.depth--;
         if (this.depth === this.recordDepth && this.collecting) {
+          if (this.partial + i + 1 - start > MAX_LINE_CHARS) throw lineTooLong(`${this.name}:${this.recordLine}`);
           const record = this.parts.length > 0 ? this.parts.join('') + text.slice(start, i + 1) : text.slice(start, i + 1);
           this.parts = [];
+          this.partial = 0;
           this.collecting = false;
           const line = this.recordLine;
           this.onRecord(record, () => `${this.name}:${line}`);
@@ -166,7 +178,11 @@ class ArrayScanner {
         this.notAnObject();
       }
     }
-    if (this.collecting) this.parts.push(text.slice(start));
+    if (this.collecting) {
+      this.partial += text.length - start;
+      if (this.partial > MAX_LINE_CHARS) throw lineTooLong(`${this.name}:${this.recordLine}`);
+      this.parts.push(text.slice(start));
+    }
   }
 
   end(): void {

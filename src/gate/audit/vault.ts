@@ -8,7 +8,7 @@
  * metadata are not, which is what makes the role usable here.
  */
 import { parseInstant } from '../instant';
-import { shown, type Source } from '../source';
+import { clip, shown, type Source } from '../source';
 import { auditError, eachJsonLine, parseRecord, pathOf, type AuditDenial, type AuditReadCounts } from './read';
 
 /** Whom to look for in a Vault audit log. */
@@ -36,8 +36,9 @@ export async function readVaultAudit(source: Source, options: VaultAuditOptions,
     const atMs = typeof entry.time === 'string' ? parseInstant(entry.time) : NaN;
     if (Number.isNaN(atMs)) throw auditError(where(), `field "time" is ${shown(entry.time)}: must be an RFC 3339 time such as 2026-05-01T10:00:00.123456789Z`);
     denials++;
-    const operation = String(pathOf(entry, 'request', 'operation') ?? '?');
-    const path = String(pathOf(entry, 'request', 'path') ?? '?');
+    const text = (v: unknown) => (typeof v === 'string' ? clip(v, 200) : '?');
+    const operation = text(pathOf(entry, 'request', 'operation'));
+    const path = text(pathOf(entry, 'request', 'path'));
     onDenial({ identity: `vault-audit\n${id}`, atMs, detail: `${operation} ${path}: permission denied`, where: where() });
   });
   return { records, denials };
