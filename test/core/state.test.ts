@@ -42,8 +42,8 @@ describe('state file', () => {
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(JSON.parse(minimal));
   });
 
-  it('fails to write into a missing directory and says the old file is unchanged', () => {
-    expect(() => writeState('/nonexistent-dir/x.json', parseState(minimal, 'x'))).toThrowError(/cannot write the state file \(ENOENT\); the previous file is unchanged/);
+  it('fails to write into a missing directory, naming the folder and that nothing was written', () => {
+    expect(() => writeState('/nonexistent-dir/x.json', parseState(minimal, 'x'))).toThrowError('/nonexistent-dir/x.json: the folder "/nonexistent-dir" does not exist; create it (mkdir -p /nonexistent-dir) and run again; nothing was written');
   });
 
   it('refuses to write a state it could not read back', () => {

@@ -33,11 +33,13 @@ function admission(ctx: GuardContext): ReturnType<typeof agentAdmission> {
 
 function aboveCeiling(ctx: GuardContext): RuleHit[] {
   const ceiling = new KubernetesRowCover(ctx.ceiling.kubernetes);
-  const ceilingReach = new Set(ctx.ceiling.model.reach.map((r) => `${r.grant}\u0000${r.reach}`));
+  // Reach is compared by its consequence ("may read every Secret of web"): the ceiling's model
+  // merges rows (a named get under a namespace-wide one), so the grant texts differ.
+  const ceilingReach = new Set(ctx.ceiling.model.reach.map((r) => r.reach));
   return ctx.bindings.flatMap((b) => {
     const extra = b.rows.filter((row) => !ceiling.covers(row));
     const urls = b.nonResource.map((u) => `${u.verb} ${u.url}`);
-    const reach = kubernetesReach(b.rows, rowDangers, admission(ctx)).filter((r) => !ceilingReach.has(`${r.grant}\u0000${r.reach}`)).map((r) => `${r.grant} (${r.reach})`);
+    const reach = kubernetesReach(b.rows, rowDangers, admission(ctx)).filter((r) => !ceilingReach.has(r.reach)).map((r) => `${r.grant} (${r.reach})`);
     const above = [...new Set([...extra.map(rowText), ...urls, ...reach])];
     if (above.length === 0) return [];
     return [{
