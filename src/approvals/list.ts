@@ -110,7 +110,7 @@ export function formatApprovalsText(report: ApprovalsReport): string {
   const width = Math.max(0, ...report.entries.map((e) => e.status.length));
   for (const e of report.entries) {
     lines.push(`  ${e.status.padEnd(width)}  ${describe(e)}, approved by ${JSON.stringify(e.approver)}`);
-    if (e.ref === undefined || e.status !== 'current') lines.push(`  ${''.padEnd(width)}  key ${e.key}`);
+    if (e.ref !== undefined && e.status !== 'current') lines.push(`  ${''.padEnd(width)}  key ${e.key}`);
     if (e.why) lines.push(`  ${''.padEnd(width)}  ${e.why}`);
   }
   if (!report.checkedDeclared) lines.push('Declared writes were not checked: pass --dist DIR or --definition FILE to report approvals of undeclared writes.');
