@@ -32,13 +32,18 @@ export function approvalPhases(): Phase[] {
   return PHASE_VALUES.filter((p) => PHASES[p].writeAdmission === 'approval');
 }
 
+/** Throws GT_STATE_INVALID unless the state file is the agent's. */
+export function requireAgent(state: StateFile, agent: string, file: string): void {
+  if (state.agent !== agent) throw new TrustError('GT_STATE_INVALID', `is the state file of agent "${state.agent}", not "${agent}"; pass the state file of ${agent} or --agent ${state.agent}`, file);
+}
+
 /**
  * Throws unless the state file is the agent's and its phase needs approvals. An approval given in
  * another phase would admit nothing (Kubernetes: the approvals guard refuses it; AWS and Vault:
  * the phase grants no approved writes).
  */
 export function requireApprovalPhase(state: StateFile, agent: string, file: string): void {
-  if (state.agent !== agent) throw new TrustError('GT_STATE_INVALID', `is the state file of agent "${state.agent}", not "${agent}"; pass the state file of ${agent} or --agent ${state.agent}`, file);
+  requireAgent(state, agent, file);
   const rules = PHASES[state.phase];
   if (rules.writeAdmission === 'approval') return;
   const what = rules.writeAdmission === 'deny' ? 'every write is denied' : 'its declared actions need no approval';

@@ -50,10 +50,10 @@ export function readScope(values: { dist?: string | undefined; definition?: stri
 }
 
 /**
- * Runs `argv` (its program from PATH, no shell), passing its output on. Throws GT_INPUT when the
- * program is missing or fails, saying nothing was changed by this command.
+ * Runs `argv` (its program from PATH, no shell), passing its output on (its stdout to stderr with
+ * `quiet`, so JSON output stays parseable). Throws GT_INPUT when the program is missing or fails.
  */
-export function runTool(argv: readonly string[], io: Io): void {
+export function runTool(argv: readonly string[], io: Io, quiet = false): void {
   const [program, ...args] = argv as [string, ...string[]];
   const result = spawnSync(program, args, { encoding: 'utf8' });
   if (result.error) {
@@ -62,7 +62,7 @@ export function runTool(argv: readonly string[], io: Io): void {
       ? `${program} is not on PATH, so --apply cannot run it; install ${program}, or run the printed command where it is: ${shellLine(argv)}`
       : `cannot run ${program} (${result.error.message}); run the printed command yourself: ${shellLine(argv)}`);
   }
-  if (result.stdout) io.stdout(result.stdout);
+  if (result.stdout) (quiet ? io.stderr : io.stdout)(result.stdout);
   if (result.stderr) io.stderr(result.stderr);
   if (result.status !== 0) throw new TrustError('GT_INPUT', `${program} exited with ${result.status ?? result.signal}; see its output above. Fix that and run it again: ${shellLine(argv)}`);
 }

@@ -1,4 +1,5 @@
 import { approvalsConfigMapOf, approvalsReport, formatApprovalsJson, formatApprovalsText, hasDeadEntries } from '../approvals/list';
+import { requireAgent } from '../approvals/scope';
 import { approvalEpoch } from '../definition/approvals';
 import { TrustError } from '../errors';
 import { readState } from '../state/file';
@@ -21,7 +22,7 @@ export function approvalsCommand(argv: string[], io: Io): number {
   const file = required(values.state, '--state', USAGE);
   const source = required(values.configmap, '--configmap', USAGE);
   const state = readState(file);
-  if (state.agent !== agent) throw new TrustError('GT_STATE_INVALID', `is the state file of agent "${state.agent}", not "${agent}"; pass the state file of ${agent}`, file);
+  requireAgent(state, agent, file);
   const where = source === '-' ? 'stdin' : source;
   const cm = approvalsConfigMapOf(parseYaml(readInput(source, '--configmap'), where), agent, where);
   const declared = readScope(values, state, undefined);

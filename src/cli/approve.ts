@@ -51,7 +51,7 @@ function kubernetes(argv: string[], io: Io): number {
   const approval = kubernetesApproval(scope, request);
   const command = approveArgv(approval);
   print(kubernetesOutput(scope, approval, command, file), fmt, io);
-  if (values.apply) runTool(command, io);
+  if (values.apply) runTool(command, io, fmt === 'json');
   return EXIT.ok;
 }
 
@@ -69,7 +69,7 @@ function aws(argv: string[], io: Io): number {
   const epoch = approvalEpoch(state.since);
   const approval = awsApproval(agent, epoch, arn);
   print(awsOutput({ agent: { name: agent, namespace: '' }, phase: state.phase, epoch }, approval, by), fmt, io);
-  if (values.apply) runTool(approval.tagArgv, io);
+  if (values.apply) runTool(approval.tagArgv, io, fmt === 'json');
   return EXIT.ok;
 }
 

@@ -78,6 +78,15 @@ describe('trust-gate approve kubernetes', () => {
     expect(run.stdout).toContain('kubectl stub ran');
   });
 
+  it('with --apply and --format json keeps stdout one JSON document', async () => {
+    const kubectl = stub('kubectl');
+    vi.stubEnv('PATH', `${kubectl.dir}:${process.env['PATH']}`);
+    const run = await runCli(k8s(stateFile(3), '--dist', DIST, '--apply', '--format', 'json'));
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).command).toEqual(['kubectl', ...kubectl.argv()!]);
+    expect(run.stderr).toContain('kubectl stub ran');
+  });
+
   it('with --apply fails when kubectl fails', async () => {
     const kubectl = stub('kubectl', 3);
     vi.stubEnv('PATH', kubectl.dir);
