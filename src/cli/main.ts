@@ -12,6 +12,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   access: { summary: 'show what an agent can actually do in a synthesized output', load: async () => (await import('./access.js')).accessCommand },
   diff: { summary: 'show what an agent gains and loses between two synthesized outputs', load: async () => (await import('./diff.js')).diffCommand },
   report: { summary: 'write the trust report: one self-contained HTML page of the agent\'s record', load: async () => (await import('./report.js')).reportCommand },
+  approve: { summary: 'print (or --apply) the command for one single-use operator approval of a phase-3 write', load: async () => (await import('./approve.js')).approveCommand },
+  approvals: { summary: 'list the approvals ConfigMap\'s entries, stale ones and the command that removes them', load: async () => (await import('./approvals.js')).approvalsCommand },
 };
 
 /** Registers a subcommand (used by the modules that add commands). */
