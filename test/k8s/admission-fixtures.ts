@@ -5,6 +5,7 @@
  */
 import { approvalEpoch, kubernetesApprovalKey } from '../../src/definition/approvals';
 import type { AgentDefinition } from '../../src/definition/types';
+import { incidentResponder } from '../../examples/incident-responder';
 import type { Phase } from '../../src/phase/table';
 import type { AdmissionCluster, AdmissionRequest, JsonObject } from '../support/vap';
 import { named, ofKind, synth } from './helpers';
@@ -97,3 +98,16 @@ export function scale(name: string, from: number, to: number, resourceVersion = 
 export const key = (action: string, name: string, resourceVersion = '100', options: { subresource?: string; epoch?: string } = {}) =>
   kubernetesApprovalKey({ epoch: options.epoch ?? EPOCH, action, apiGroup: 'apps', resource: 'deployments', subresource: options.subresource ?? '', namespace: 'shop', name, resourceVersion });
 
+/** The example with every kind of action in its autonomous tier. */
+export const WITH_ACTIONS: AgentDefinition = {
+  ...incidentResponder,
+  autonomous: {
+    kubernetesActions: [
+      { action: 'set-image', kind: 'apps/deployments', names: ['checkout'], namespaces: ['shop'], containers: ['app'], repositories: ['registry.example.com/shop/checkout'] },
+      { action: 'patch-fields', kind: 'configmaps', names: ['checkout-flags'], namespaces: ['shop'], fields: ['data["feature-x"]'] },
+      { action: 'patch-fields', kind: 'apps/deployments', names: ['cart'], namespaces: ['shop'], fields: ['spec.replicas', 'metadata.labels["tier"]'] },
+      { action: 'delete-pod', namespaces: ['shop'], podLabels: { 'app.kubernetes.io/part-of': 'shop' } },
+      { action: 'restart', kind: 'apps/deployments', namespaces: ['shop'] },
+    ],
+  },
+};

@@ -6,11 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { incidentResponder } from '../../examples/incident-responder';
-import type { AgentDefinition } from '../../src/definition/types';
 import { PHASE_VALUES } from '../../src/phase/table';
 import { approvalEpoch } from '../../src/definition/approvals';
 import { evaluateAdmission, policyCompileErrors, type AdmissionRequest, type JsonObject } from '../support/vap';
-import { AGENT, namespace, ALICE, EDITOR, RS_CONTROLLER, configMap, cluster, deployment, update, RESTARTED, restarted, hostile, scale, key } from './admission-fixtures';
+import { WITH_ACTIONS, AGENT, namespace, ALICE, EDITOR, RS_CONTROLLER, configMap, cluster, deployment, update, RESTARTED, restarted, hostile, scale, key } from './admission-fixtures';
 
 const HOSTILE: ReadonlyArray<readonly [string, (podSpec: Record<string, unknown>) => void]> = [
   ['runs as another ServiceAccount', (p) => { p['serviceAccountName'] = 'payments-admin'; }],
@@ -109,18 +108,6 @@ describe('phase 3: one declared action, one approval, one write', () => {
 });
 
 /** A definition using every action of the catalogue in the autonomous tier. */
-const WITH_ACTIONS: AgentDefinition = {
-  ...incidentResponder,
-  autonomous: {
-    kubernetesActions: [
-      { action: 'set-image', kind: 'apps/deployments', names: ['checkout'], namespaces: ['shop'], containers: ['app'], repositories: ['registry.example.com/shop/checkout'] },
-      { action: 'patch-fields', kind: 'configmaps', names: ['checkout-flags'], namespaces: ['shop'], fields: ['data["feature-x"]'] },
-      { action: 'patch-fields', kind: 'apps/deployments', names: ['cart'], namespaces: ['shop'], fields: ['spec.replicas', 'metadata.labels["tier"]'] },
-      { action: 'delete-pod', namespaces: ['shop'], podLabels: { 'app.kubernetes.io/part-of': 'shop' } },
-      { action: 'restart', kind: 'apps/deployments', namespaces: ['shop'] },
-    ],
-  },
-};
 
 describe('phase 4: declared actions, no approval, still bounded', () => {
   const c = cluster(WITH_ACTIONS, 4);

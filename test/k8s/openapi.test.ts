@@ -6,31 +6,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { incidentResponder } from '../../examples/incident-responder';
-import type { AgentDefinition } from '../../src/definition/types';
 import { PHASE_VALUES } from '../../src/phase/table';
 import { validDefinition } from '../support/arbitraries';
 import { assertValidManifests, validateManifest, type Manifest } from '../support/openapi';
+import { WITH_ACTIONS } from './admission-fixtures';
 import { synth } from './helpers';
 
 const FLAVOURS = [{}, { networkPolicy: 'cilium' as const }];
 
-const EVERY_ACTION: AgentDefinition = {
-  ...incidentResponder,
-  autonomous: {
-    kubernetesActions: [
-      { action: 'set-image', kind: 'apps/deployments', names: ['checkout'], namespaces: ['shop'], containers: ['app'], repositories: ['registry.example.com/shop/checkout'] },
-      { action: 'patch-fields', kind: 'configmaps', names: ['checkout-flags'], namespaces: ['shop'], fields: ['data["feature-x"]'] },
-      { action: 'delete-pod', namespaces: ['shop'], podLabels: { 'app.kubernetes.io/part-of': 'shop' } },
-      { action: 'restart', kind: 'apps/statefulsets', namespaces: ['shop'] },
-      { action: 'scale', kind: 'apps/statefulsets', namespaces: ['shop'], minReplicas: 1, maxReplicas: 5 },
-    ],
-  },
-};
 
 describe('synthesized manifests against the Kubernetes OpenAPI schemas', () => {
   it.each(PHASE_VALUES)('passes the example with every action kind in phase %i, both network flavours', (phase) => {
     for (const options of FLAVOURS) {
-      const manifests = synth(EVERY_ACTION, phase, options) as unknown as Manifest[];
+      const manifests = synth(WITH_ACTIONS, phase, options) as unknown as Manifest[];
       expect(manifests.map((m) => m.kind)).toContain('ValidatingAdmissionPolicy');
       expect(() => assertValidManifests(manifests)).not.toThrow();
     }

@@ -105,47 +105,42 @@ function conditionExpressions(policy: Manifest): string[] {
   });
 }
 
-/**
- * The policies that may belong to or select an agent, by agent name (a superset: the claimed
- * agent's name, or any name token of the match conditions), built once per list of policies.
- */
-const POLICY_INDEX = new WeakMap<readonly Manifest[], ReadonlyMap<string, readonly Manifest[]>>();
-
-function policyIndex(policies: readonly Manifest[]): ReadonlyMap<string, readonly Manifest[]> {
-  const cached = POLICY_INDEX.get(policies);
+/** A list indexed by the keys of each item, built once per list (a WeakMap on the list itself). */
+function indexOnce(cache: WeakMap<readonly Manifest[], ReadonlyMap<string, readonly Manifest[]>>, list: readonly Manifest[], keysOf: (m: Manifest) => Iterable<string>): ReadonlyMap<string, readonly Manifest[]> {
+  const cached = cache.get(list);
   if (cached) return cached;
   const index = new Map<string, Manifest[]>();
-  for (const p of policies) {
-    if (!isAdmissionKind(p, POLICY_KIND)) continue;
-    const claimed = parsedInput(p)?.input?.agent as { name?: unknown } | undefined;
-    const names = new Set(conditionTokens(p));
-    if (isRecord(claimed) && typeof claimed.name === 'string') names.add(claimed.name);
-    for (const name of names) {
-      const list = index.get(name);
-      if (list) list.push(p);
-      else index.set(name, [p]);
+  for (const item of list) {
+    for (const key of keysOf(item)) {
+      const entries = index.get(key);
+      if (entries) entries.push(item);
+      else index.set(key, [item]);
     }
   }
-  POLICY_INDEX.set(policies, index);
+  cache.set(list, index);
   return index;
 }
 
-/** Bindings by the policy they bind, built once per list of bindings. */
+const POLICY_INDEX = new WeakMap<readonly Manifest[], ReadonlyMap<string, readonly Manifest[]>>();
 const BINDING_INDEX = new WeakMap<readonly Manifest[], ReadonlyMap<string, readonly Manifest[]>>();
 
+/**
+ * The policies that may belong to or select an agent, by agent name (a superset: the claimed
+ * agent's name, or any name token of the match conditions).
+ */
+function policyIndex(policies: readonly Manifest[]): ReadonlyMap<string, readonly Manifest[]> {
+  return indexOnce(POLICY_INDEX, policies, (p) => {
+    if (!isAdmissionKind(p, POLICY_KIND)) return [];
+    const claimed = parsedInput(p)?.input?.agent as { name?: unknown } | undefined;
+    const names = new Set(conditionTokens(p));
+    if (isRecord(claimed) && typeof claimed.name === 'string') names.add(claimed.name);
+    return names;
+  });
+}
+
+/** Bindings by the policy they bind. */
 function bindingIndex(bindings: readonly Manifest[]): ReadonlyMap<string, readonly Manifest[]> {
-  const cached = BINDING_INDEX.get(bindings);
-  if (cached) return cached;
-  const index = new Map<string, Manifest[]>();
-  for (const b of bindings) {
-    if (!isAdmissionKind(b, BINDING_KIND)) continue;
-    const name = String(boundPolicy(b));
-    const list = index.get(name);
-    if (list) list.push(b);
-    else index.set(name, [b]);
-  }
-  BINDING_INDEX.set(bindings, index);
-  return index;
+  return indexOnce(BINDING_INDEX, bindings, (b) => (isAdmissionKind(b, BINDING_KIND) ? [String(boundPolicy(b))] : []));
 }
 
 /** A policy of the agent, with its bindings and whether both are exactly what its input renders. */
