@@ -45,9 +45,16 @@ describe('trust-gate approve kubernetes', () => {
   });
 
   it('fails without --dist when there is no dist/ in the working directory, saying what to pass', async () => {
-    const run = await runCli(k8s(stateFile(3)));
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('there is no synthesized output at dist/ to check the approval against');
+    // In an empty working directory, whatever the repository's own dist/ holds.
+    const cwd = process.cwd();
+    process.chdir(tempDir());
+    try {
+      const run = await runCli(k8s(stateFile(3)));
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('there is no synthesized output at dist/ to check the approval against');
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it.each([1, 2, 4])('fails in phase %i, naming the phase, and prints no command', async (phase) => {
