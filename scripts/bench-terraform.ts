@@ -72,11 +72,11 @@ for (let i = 0; i < 100; i++) {
       },
       remediate: {
         vault: [{ path: 'secret/data/shop/' + name + '/flags', capabilities: ['read', 'update'] }],
-        aws: [{ actions: ['ecs:UpdateService'], resources: ['arn:aws:ecs:eu-west-1:111122223333:service/shop/' + name] }],
+        aws: [{ actions: ['ecs:UpdateService'], resources: ['arn:aws:ecs:eu-west-1:111122223333:service/shop/' + name], conditions: { ArnLikeIfExists: { 'ecs:task-definition': 'arn:aws:ecs:eu-west-1:111122223333:task-definition/' + name + ':*' }, StringEqualsIfExists: { 'ecs:enable-execute-command': 'false' } } }],
       },
       autonomous: { vault: [{ path: 'secret/data/shop/' + name + '/*', capabilities: ['read', 'update'] }] },
     },
-    vault: { authBackendPath: 'kubernetes' },
+    vault: { authBackendPath: 'kubernetes', approvers: { identityGroups: ['sre-oncall'] } },
     aws: { trust: { irsa: { oidcProviderArn: 'arn:aws:iam::111122223333:oidc-provider/' + issuer, issuerHostPath: issuer } } },
   });
 }
