@@ -5,10 +5,9 @@
  * by why it held (failing, inconclusive, investigation), and the phase the state file records,
  * dashed, for comparison. Same layout and time scale as the report's other charts.
  */
-import { PHASES, PHASE_VALUES, type Phase } from '../phase/table';
 import { formatInstant, parseInstant } from '../gate';
 import { periods, type BacktestResult } from '../gate/backtest';
-import { FRAME, svg, timeScale, type ChartKit } from './charts';
+import { FRAME, phaseRows, svg, timeScale, type ChartKit } from './charts';
 import type { ReportModel } from './model';
 import { bottomAxis, esc, num } from './svg';
 
@@ -25,16 +24,9 @@ function holdClass(kind: string | null): string {
 /** The chart, or an empty string without runs. */
 export function backtestChart(kit: ChartKit, model: ReportModel, result: BacktestResult): string {
   if (result.runs.length === 0) return '';
-  const { left, right, top, labelInset, timeTicks } = FRAME;
-  const rows = [...PHASE_VALUES].reverse();
-  const phasesBottom = top + rows.length * ROW;
+  const { right, labelInset, timeTicks } = FRAME;
+  const { y, bottom: phasesBottom, parts } = phaseRows(ROW);
   const x = timeScale(kit, model);
-  const y = (p: Phase) => top + rows.indexOf(p) * ROW + ROW / 2;
-  const parts: string[] = [];
-  rows.forEach((p, i) => {
-    parts.push(`<rect class="row${i % 2 ? ' alt' : ''}" x="${left}" y="${top + i * ROW}" width="${right - left}" height="${ROW}"/>`);
-    parts.push(`<text class="row-label" x="${right + labelInset}" y="${num(y(p))}" dy="0.32em">${p} ${esc(PHASES[p].name)}</text>`);
-  });
   const line = kit.shape.line().curve(kit.shape.curveStepAfter).digits(1);
   const startX = x(new Date(parseInstant(result.from)));
   const recorded: [number, number][] = [[startX, y(result.start.phase)]];

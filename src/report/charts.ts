@@ -88,16 +88,20 @@ const ROW_HEIGHT = 30;
  * demotions (▼), restarts at the floor (●) and the first phase (◆; hollow when set by hand),
  * the current hold as a shaded band, and scope violations as ✕ on the time axis.
  */
-export function phaseChart(kit: ChartKit, model: ReportModel): string {
+/** One row per phase, highest on top, with the phase names in the right margin. */
+export function phaseRows(rowHeight: number): { readonly y: (p: Phase) => number; readonly bottom: number; readonly parts: string[] } {
   const rows = [...PHASE_VALUES].reverse();
-  const bottom = TOP + rows.length * ROW_HEIGHT;
+  const y = (p: Phase) => TOP + rows.indexOf(p) * rowHeight + rowHeight / 2;
+  const parts = rows.flatMap((p, i) => [
+    `<rect class="row${i % 2 ? ' alt' : ''}" x="${LEFT}" y="${TOP + i * rowHeight}" width="${RIGHT - LEFT}" height="${rowHeight}"/>`,
+    `<text class="row-label" x="${RIGHT + LABEL_INSET}" y="${num(y(p))}" dy="0.32em">${p} ${esc(PHASES[p].name)}</text>`,
+  ]);
+  return { y, bottom: TOP + rows.length * rowHeight, parts };
+}
+
+export function phaseChart(kit: ChartKit, model: ReportModel): string {
+  const { y, bottom, parts } = phaseRows(ROW_HEIGHT);
   const x = timeScale(kit, model);
-  const y = (p: Phase) => TOP + rows.indexOf(p) * ROW_HEIGHT + ROW_HEIGHT / 2;
-  const parts: string[] = [];
-  rows.forEach((p, i) => {
-    parts.push(`<rect class="row${i % 2 ? ' alt' : ''}" x="${LEFT}" y="${TOP + i * ROW_HEIGHT}" width="${RIGHT - LEFT}" height="${ROW_HEIGHT}"/>`);
-    parts.push(`<text class="row-label" x="${RIGHT + LABEL_INSET}" y="${num(y(p))}" dy="0.32em">${p} ${esc(PHASES[p].name)}</text>`);
-  });
   const { steps, changes, hold } = model.phases;
   if (hold) {
     const x0 = x(new Date(hold.sinceMs));
