@@ -5,12 +5,15 @@
  * forms it does not know, goes to the zod schema, which gives the error message (or accepts it).
  * A property test checks that whatever it accepts, the schema accepts.
  */
+import { parseInstant } from '../gate/instant';
+import { isPhase } from '../phase/table';
 import type { StateFile } from './schema';
 
 /** The top-level fields of a state file (the keys of `stateFileSchema`). */
 export const STATE_FIELDS: readonly string[] = ['agent', 'phase', 'since', 'history', 'hold', 'violationsActedUntil', 'violationsActed', 'revision'];
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,3})?(?:Z|[+-](\d{2}):(\d{2}))$/;
+// The plain forms zod's `iso.datetime({ offset: true })` accepts: `T`, `Z`, a colon in the offset, at most milliseconds.
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:\d{2})$/;
 const DIGEST = /^[0-9a-f]{32}$/;
 const KINDS = new Set(['set-phase', 'evaluate', 'set-revision']);
 
@@ -20,23 +23,13 @@ function isObject(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function isPhase(v: unknown): boolean {
-  return v === 1 || v === 2 || v === 3 || v === 4;
-}
-
 function text(v: unknown): boolean {
   return typeof v === 'string' && v.length > 0;
 }
 
-/** An ISO-8601 time with a zone and a real calendar date, in the plain forms (no leap seconds, at most milliseconds). */
+/** An ISO-8601 time with a zone and a real calendar date (the gate's parser checks the ranges), in the plain forms. */
 function iso(v: unknown): boolean {
-  if (typeof v !== 'string') return false;
-  const m = ISO.exec(v);
-  if (!m) return false;
-  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
-  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return false;
-  if (m[7] !== undefined && (Number(m[7]) > 23 || Number(m[8]) > 59)) return false;
-  return d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return typeof v === 'string' && ISO.test(v) && !Number.isNaN(parseInstant(v));
 }
 
 function optional(v: unknown, check: (x: unknown) => boolean): boolean {
