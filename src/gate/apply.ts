@@ -2,7 +2,7 @@
  * The state file after a decision: what `trust-gate evaluate --write` commits.
  */
 import type { HistoryEntry, StateFile } from '../state/schema';
-import type { Decision } from './decide';
+import { sameHold, type Decision } from './decide';
 import { formatInstant, parseInstant } from './instant';
 
 /** Who the gate writes into history. */
@@ -47,7 +47,7 @@ export function nextState(state: StateFile, decision: Decision, digests: Digests
     next.violationsActed = [...acted].sort();
     next.violationsActedUntil = formatInstant(newestMs);
   }
-  const holdChanged = JSON.stringify(state.hold ?? null) !== JSON.stringify(decision.hold);
+  const holdChanged = !sameHold(state.hold ?? null, decision.hold);
   if (holdChanged) next.hold = decision.hold && fresh.length > 0 ? { ...decision.hold, evidenceDigest: digests.evidence } : decision.hold;
   return next;
 }

@@ -149,7 +149,8 @@ export function liftAfterMs(hold: Hold): number {
   return Math.max(parseInstant(hold.since), parseInstant(hold.violationAt));
 }
 
-function sameHold(a: Hold | null, b: Hold | null): boolean {
+/** Whether two holds are the same (both written by this library, so in one key order). */
+export function sameHold(a: Hold | null, b: Hold | null): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
