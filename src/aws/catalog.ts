@@ -12,6 +12,11 @@ export interface IamActionInfo {
   readonly accessLevels: readonly IamAccessLevel[];
 }
 
+/** Whether an action only reads: every access level it has is Read or List. */
+export function readsOnly(info: Pick<IamActionInfo, 'accessLevels'>): boolean {
+  return info.accessLevels.every((l) => l === 'Read' || l === 'List');
+}
+
 interface RawAction {
   readonly name: string;
   readonly accessLevel: string;

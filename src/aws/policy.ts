@@ -4,7 +4,7 @@ import { serviceAccountUsername, type AgentDefinition, type AwsAccess } from '..
 import { TrustError } from '../errors';
 import { PHASES, TIERS, type Phase, type Tier } from '../phase/table';
 import { approvalCondition, approvalTagStatements } from './approval';
-import { iamActionsFor } from './catalog';
+import { iamActionsFor, readsOnly } from './catalog';
 
 /**
  * IAM policy documents as plain data: the phase's permission policy, the permissions boundary
@@ -121,10 +121,10 @@ function statement(sid: string, rule: AwsAccess, actions: readonly string[], ext
   return { Sid: sid, Effect: 'Allow', Action: sorted(actions), Resource: sorted(rule.resources), ...(condition ? { Condition: condition } : {}) };
 }
 
-/** Whether an action only reads (every access level it has is Read or List). */
-function readsOnly(action: string): boolean {
-  const levels = iamActionsFor(action).flatMap((i) => i.accessLevels);
-  return levels.length > 0 && levels.every((l) => l === 'Read' || l === 'List');
+/** Whether an action only reads (every action it names has only Read or List access levels). */
+function actionReadsOnly(action: string): boolean {
+  const infos = iamActionsFor(action);
+  return infos.length > 0 && infos.every(readsOnly);
 }
 
 /**
@@ -135,8 +135,8 @@ function readsOnly(action: string): boolean {
 function ruleStatements(tier: Tier, index: number, rule: AwsAccess, approval: Condition | undefined): IamStatement[] {
   const sid = `${capitalized(tier)}${index}`;
   if (!approval || TIERS[tier].writes === 'none') return [statement(sid, rule, rule.actions)];
-  const reads = rule.actions.filter(readsOnly);
-  const writes = rule.actions.filter((a) => !readsOnly(a));
+  const reads = rule.actions.filter(actionReadsOnly);
+  const writes = rule.actions.filter((a) => !actionReadsOnly(a));
   if (writes.length === 0) return [statement(sid, rule, reads)];
   return [statement(sid, rule, writes, approval), ...(reads.length > 0 ? [statement(`${sid}Reads`, rule, reads)] : [])];
 }

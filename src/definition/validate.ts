@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { iamActionsFor, supportsResourceTag, type IamActionInfo } from '../aws/catalog';
+import { iamActionsFor, readsOnly, supportsResourceTag, type IamActionInfo } from '../aws/catalog';
 import { codeChange, pinned, secretBearingRead } from '../aws/risky';
 import { throwIfProblems, type Problem } from '../errors';
 import { TIERS, TIER_VALUES, type Tier, type TierRules } from '../phase/table';
@@ -227,7 +227,7 @@ function checkAws(rule: AwsAccess, field: string, tier: Tier, rules: TierRules, 
       if (forbidden) report(f, `"${info.action}" ${forbidden}; it is never granted`, 'GT_IAM_ACTION');
     }
   }
-  const writes = expanded.some((i) => i.accessLevels.some((l) => l !== 'Read' && l !== 'List'));
+  const writes = expanded.some((i) => !readsOnly(i));
   checkConditions(rule, `${field}.conditions`, report);
   const dangers = [...awsDangers(expanded.map((i) => i.action))];
   const wide = rule.resources.filter((arn) => arn === '*' || (/[*?]/.test(arn) && !boundedArnPattern(arn)));
@@ -238,10 +238,10 @@ function checkAws(rule: AwsAccess, field: string, tier: Tier, rules: TierRules, 
       dangers.push({ id: 'aws-runs-code', why: `"${info.action}" ${change.reach}; ${pins}${change.pins ? ' would pin it' : ''}` });
     }
     const read = secretBearingRead(info.action);
-    if (read && info.accessLevels.every((l) => l === 'Read' || l === 'List') && wide.length > 0) {
+    if (read && readsOnly(info) && wide.length > 0) {
       dangers.push({ id: 'aws-secret-bearing-read', why: `"${info.action}" ${read.why}, and ${wide.map((w) => `"${w}"`).join(', ')} reaches every resource of the service, region or account; name the resources (e.g. the log groups)` });
     }
-    if (tier === 'remediate' && info.accessLevels.some((l) => l !== 'Read' && l !== 'List') && !supportsResourceTag(info.action) && !rule.dangerous) {
+    if (tier === 'remediate' && !readsOnly(info) && !supportsResourceTag(info.action) && !rule.dangerous) {
       report(`${field}.actions`, `"${info.action}" acts on resources that cannot carry the approval tag (aws:ResourceTag is not a condition key of its resource), so an operator cannot approve one write at a time in phase 3; use an action on a taggable resource, move it to autonomous, or add dangerous: { reason } to allow it in phase 3 without a per-write approval`, 'GT_IAM_ACTION');
     }
   }
@@ -293,7 +293,7 @@ function forbiddenAction(info: IamActionInfo): string | undefined {
   const a = info.action.toLowerCase();
   if (a === 'iam:passrole') return 'hands the agent any role it can name';
   if (a.startsWith('sts:assumerole')) return 'lets the agent become another role';
-  if (a.startsWith('iam:') && info.accessLevels.some((l) => l !== 'Read' && l !== 'List')) return 'changes IAM';
-  if (a.startsWith('organizations:') && info.accessLevels.some((l) => l !== 'Read' && l !== 'List')) return 'changes the AWS organization';
+  if (a.startsWith('iam:') && !readsOnly(info)) return 'changes IAM';
+  if (a.startsWith('organizations:') && !readsOnly(info)) return 'changes the AWS organization';
   return undefined;
 }
