@@ -1,15 +1,14 @@
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { exampleApp } from '../../examples/k8s-app';
 import { SCHEMAS_DIR, schemaFiles } from '../../scripts/schemas';
 import { approvalEpoch, awsApprovalTagValue, kubernetesApprovalKey } from '../../src/definition/approvals';
 import { parsePolicy } from '../../src/gate/policy-file';
-import { PHASE_VALUES, type Phase } from '../../src/phase/table';
-import { tempDir } from '../support/cli';
+import { PHASE_VALUES } from '../../src/phase/table';
+import { synthesizedPhaseConfig } from '../runtime/support';
 
 const root = join(__dirname, '..', '..');
 const examples = join(root, 'examples');
@@ -35,16 +34,6 @@ function expectValid(file: string, value: unknown, where: string): void {
 
 function jsonLines(file: string): Array<[number, unknown]> {
   return readFileSync(file, 'utf8').split('\n').map((l, i) => [i + 1, l] as const).filter(([, l]) => l.trim() !== '').map(([n, l]) => [n, JSON.parse(l)]);
-}
-
-/** The phase ConfigMap's data the example app synthesizes in `phase`. */
-export function synthesizedPhaseConfig(phase: Phase): Record<string, string> {
-  const dir = tempDir('gt-schema-');
-  const state = join(dir, 'state.json');
-  copyFileSync(join(examples, 'trust', 'incident-responder.json'), state);
-  writeFileSync(state, JSON.stringify({ ...JSON.parse(readFileSync(state, 'utf8')), phase }));
-  const objects = exampleApp(state).charts.flatMap((c) => c.toJson()) as Array<{ kind: string; metadata: { name: string }; data?: Record<string, string> }>;
-  return objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'incident-responder-phase')!.data!;
 }
 
 describe('committed schemas', () => {
