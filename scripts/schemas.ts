@@ -21,10 +21,14 @@ import { stateFileSchema } from '../src/state/schema';
 /** The folder of the committed schemas. */
 export const SCHEMAS_DIR = join(__dirname, '..', 'schemas');
 
-/** Each schema file: its zod source, title and one line on what it describes. */
-const SCHEMAS: ReadonlyArray<{ readonly file: string; readonly schema: z.ZodType; readonly title: string; readonly description: string }> = [
+/**
+ * Each schema file: its zod source, title and one line on what it describes. `shared`: parts used
+ * more than once go to `$defs` (the policy file repeats each gate per promotion: 100 kB inline,
+ * 44 kB with `$defs`); the small schemas stay inline, easier to read.
+ */
+const SCHEMAS: ReadonlyArray<{ readonly file: string; readonly schema: z.ZodType; readonly title: string; readonly description: string; readonly shared?: boolean }> = [
   { file: 'state-file.schema.json', schema: stateFileSchema, title: 'graduated-trust state file', description: 'The committed phase file of one agent (trust/<agent>.json).' },
-  { file: 'policy-file.schema.json', schema: policyFileSchema, title: 'graduated-trust gate policy file', description: 'trust-gate evaluate --policy: any part of the gate policy over the defaults; null drops a gate or trigger.' },
+  { file: 'policy-file.schema.json', schema: policyFileSchema, title: 'graduated-trust gate policy file', description: 'trust-gate evaluate --policy: any part of the gate policy over the defaults; null drops a gate or trigger.', shared: true },
   { file: 'evidence-record.schema.json', schema: evidenceRecordSchema, title: 'graduated-trust evidence record', description: 'One line of an evidence file (JSON lines): any of the four record types.' },
   { file: 'evidence-incident.schema.json', schema: incidentRecordSchema, title: 'graduated-trust evidence: incident', description: 'An incident the agent handled and its outcomes; the last record of an id wins.' },
   { file: 'evidence-signoff.schema.json', schema: signoffRecordSchema, title: 'graduated-trust evidence: signoff', description: "A person's sign-off for a promotion." },
@@ -38,8 +42,8 @@ const SCHEMAS: ReadonlyArray<{ readonly file: string; readonly schema: z.ZodType
 /** The generated schema files: name → text (2-space JSON, trailing newline). */
 export function schemaFiles(): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const { file, schema, title, description } of SCHEMAS) {
-    const json = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  for (const { file, schema, title, description, shared } of SCHEMAS) {
+    const json = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', reused: shared ? 'ref' : 'inline' }) as Record<string, unknown>;
     const { $schema, ...rest } = json;
     out[file] = JSON.stringify({ $schema, $id: `https://graduated-trust.dev/schemas/${file}`, ...rest, title, description }, null, 2) + '\n';
   }

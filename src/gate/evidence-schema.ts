@@ -8,7 +8,9 @@
  * allowed, as the reader ignores them, so a newer producer never breaks an older gate.
  *
  * The schema is a little stricter than the reader in one place: `at` follows RFC 3339
- * (`+02:00`), while the reader also takes `+0200`.
+ * (`+02:00`), while the reader also takes `+0200`. It is looser in one: the reader rejects a
+ * sign-off or closure `by` the agent itself (its name or ServiceAccount), which JSON Schema
+ * cannot compare.
  */
 import { z } from 'zod';
 import { isoDateTimeSchema, phaseSchema } from '../state/schema';
@@ -24,6 +26,15 @@ const common = {
   /** When it happened (for an incident: when its outcome was last recorded). */
   at: isoDateTimeSchema,
 };
+
+/**
+ * The revision that produced a record (`trust-gate set-revision`): promotion counts records of
+ * the current revision and records without one.
+ */
+const revision = z.union([
+  z.string().min(1),
+  z.looseObject({ model: z.string(), prompt: z.string(), toolset: z.string() }),
+]).optional().meta({ description: 'The agent revision that produced it: a string, or {model, prompt, toolset} digests (the revision `model=…;prompt=…;toolset=…`). Omit it before revisions are recorded.' });
 
 /** An optional outcome: omit it when unknown. */
 const outcome = (description: string) => z.boolean().optional().meta({ description });
@@ -47,6 +58,7 @@ const incidentShape = {
     .meta({ description: 'The outcome of a remediation the agent carried out (3->4 completion and rollback).' }),
   escalationCorrect: outcome('Whether escalating (or not) was the right call (3->4 escalation accuracy).'),
   confidence: z.number().min(0).max(1).optional().meta({ description: "The agent's confidence, 0 to 1." }),
+  revision,
 };
 export const incidentRecordSchema = z.looseObject(incidentShape);
 
@@ -56,6 +68,7 @@ const signoffShape = {
   ...common,
   by: nonEmpty('who signed off'),
   transition: z.enum(TRANSITIONS),
+  revision,
 };
 export const signoffRecordSchema = z.looseObject(signoffShape);
 

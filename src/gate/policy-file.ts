@@ -38,7 +38,7 @@ function thresholdShape(metric: MetricName) {
 
 const oneComparison = (t: Record<string, unknown>) => COMPARISONS.filter((op) => t[op] !== undefined).length === 1;
 /** The `oneComparison` refinement, for the JSON Schema (zod cannot export a refinement). */
-const ONE_COMPARISON_JSON = { oneOf: COMPARISONS.map((op) => ({ required: [op] })) };
+const ONE_COMPARISON_JSON = { oneOf: COMPARISONS.map((op) => ({ properties: { [op]: true }, required: [op] })) };
 const minSamplesSchema = z.number({ error: POSITIVE }).int(POSITIVE).min(1, POSITIVE);
 
 function gateSchema(metric: MetricName) {

@@ -23,7 +23,7 @@ type Input<R extends { type: string; at: string }> = Omit<R, 'type' | 'at'> & { 
 // A reader that checks every record and counts none: no agent is named '' and nothing is at or before -∞.
 const NOBODY = '';
 const checker = new EvidenceAggregator(
-  { agent: NOBODY, phase: 1, sinceMs: 0, nowMs: -Infinity, recentFromMs: 0, recentAfterMs: 0, nextTransition: undefined },
+  { agent: NOBODY, phase: 1, sinceMs: 0, nowMs: -Infinity, recentFromMs: 0, recentAfterMs: 0, nextTransition: undefined, revision: undefined, identities: new Set() },
   new ViolationLedger(new Set(), -Infinity),
 );
 

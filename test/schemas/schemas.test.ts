@@ -66,6 +66,17 @@ describe('the example files validate', () => {
     expect(() => parsePolicy(text, 'gate-policy.yaml')).not.toThrow();
   });
 
+  it('a policy with the newer fields (confidence, minSamples per gate, revisionChange, people), which the gate also accepts', () => {
+    const policy = {
+      confidence: 0.95, minSamples: 30,
+      promotion: { '1->2': { accuracy: { above: 0.9, minSamples: 40 } } },
+      revisionChange: { 3: { dropTo: 2 }, 4: 'restart' },
+      people: { signoff: { pattern: '[a-z]+@example\\.com' }, investigationClosed: null },
+    };
+    expectValid('policy-file.schema.json', policy, 'policy');
+    expect(() => parsePolicy(JSON.stringify(policy), 'policy.json')).not.toThrow();
+  });
+
   it.each([
     'evidence/incident-responder.jsonl',
     'pipeline/evidence/incident-responder.jsonl',
@@ -98,6 +109,8 @@ describe('the schemas reject what the library rejects', () => {
     ['state-file.schema.json', 'since without a zone', { agent: 'a', phase: 1, since: '2026-01-01T00:00:00' }],
     ['policy-file.schema.json', 'a threshold with two comparisons', { promotion: { '1->2': { accuracy: { above: 0.9, atLeast: 0.9 } } } }],
     ['policy-file.schema.json', 'a share above 1', { promotion: { '1->2': { accuracy: { above: 95 } } } }],
+    ['policy-file.schema.json', 'a gate with minSamples and no comparison', { promotion: { '1->2': { accuracy: { minSamples: 30 } } } }],
+    ['policy-file.schema.json', 'revisionChange dropping to phase 5', { revisionChange: { 4: { dropTo: 5 } } }],
     ['policy-file.schema.json', 'a trigger without minSamples', { demotion: { triggers: { accuracy: { below: 0.9 } } } }],
     ['policy-file.schema.json', 'an unknown metric', { promotion: { '1->2': { acuracy: { above: 0.9 } } } }],
     ['evidence-record.schema.json', 'an unknown type', { type: 'incidnet', agent: 'a', at: '2026-01-01T00:00:00Z' }],
