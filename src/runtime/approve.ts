@@ -1,7 +1,10 @@
 /**
  * The `trust-gate approve` command an operator runs to approve one write of the agent in
- * Limited Remediation, for the agent to put in its recommendation.
+ * Limited Remediation, for the agent to put in its recommendation. Its flags are those of
+ * `src/cli/approve.ts`, quoted for a POSIX shell as `trust-gate approve` quotes its own output.
  */
+import { APPROVER_PLACEHOLDER } from '../approvals/approver';
+import { shellLine } from '../approvals/shell';
 
 /** The write an approval is for, per backend. */
 export type ApprovalTarget =
@@ -32,43 +35,42 @@ export interface ApprovalCommandOptions {
    */
   readonly stateFile?: string;
   /**
+   * The synthesized output (`cdk8s synth`) a Kubernetes approval is checked against.
+   * @default none: `trust-gate approve` reads `dist/` in the operator's working directory
+   */
+  readonly dist?: string;
+  /**
    * The approver's username (admission checks the approval's writer is that user).
-   * @default `<operator>`, a placeholder the operator replaces
+   * @default `<operator>` (quoted), a placeholder `trust-gate approve` refuses until the operator replaces it
    */
   readonly by?: string;
 }
 
 /** The placeholder for the approver when the agent does not know who will approve. */
-export const OPERATOR_PLACEHOLDER = '<operator>';
-
-const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
-/** A value as one POSIX shell word. */
-function word(value: string): string {
-  return SAFE.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
+export const OPERATOR_PLACEHOLDER = APPROVER_PLACEHOLDER;
 
 /**
- * The exact `trust-gate approve` command that approves `target` for `agent`.
+ * The exact `trust-gate approve` command that approves `target` for `agent`, one line a POSIX
+ * shell runs as exactly those arguments.
  * @example
  * approvalCommand('incident-responder', { backend: 'kubernetes', action: 'restart', group: 'apps', resource: 'deployments', namespace: 'shop', name: 'checkout', resourceVersion: '48213' })
  * // trust-gate approve kubernetes --agent incident-responder --state trust/incident-responder.json --action restart
- * //   --resource apps/deployments --namespace shop --name checkout --resource-version 48213 --by <operator>
+ * //   --resource apps/deployments --namespace shop --name checkout --resource-version 48213 --by '<operator>'
  */
 export function approvalCommand(agent: string, target: ApprovalTarget, options: ApprovalCommandOptions = {}): string {
-  const by = options.by === undefined || options.by === OPERATOR_PLACEHOLDER ? OPERATOR_PLACEHOLDER : word(options.by);
-  const state = word(options.stateFile ?? `trust/${agent}.json`);
-  const head = ['trust-gate', 'approve', target.backend, '--agent', word(agent)];
+  const by = ['--by', options.by ?? OPERATOR_PLACEHOLDER];
+  const state = ['--state', options.stateFile ?? `trust/${agent}.json`];
+  const head = ['trust-gate', 'approve', target.backend, '--agent', agent];
   switch (target.backend) {
     case 'kubernetes': {
       const group = target.group === '' ? 'core' : target.group;
       const resource = [group, target.resource, ...(target.subresource ? [target.subresource] : [])].join('/');
-      return [...head, '--state', state, '--action', word(target.action), '--resource', word(resource), '--namespace', word(target.namespace),
-        '--name', word(target.name), '--resource-version', word(target.resourceVersion), '--by', by].join(' ');
+      return shellLine([...head, ...state, '--action', target.action, '--resource', resource, '--namespace', target.namespace,
+        '--name', target.name, '--resource-version', target.resourceVersion, ...(options.dist ? ['--dist', options.dist] : []), ...by]);
     }
     case 'aws':
-      return [...head, '--state', state, '--resource-arn', word(target.resourceArn), '--by', by].join(' ');
+      return shellLine([...head, ...state, '--resource-arn', target.resourceArn, ...by]);
     case 'vault':
-      return [...head, '--by', by].join(' ');
+      return shellLine([...head, ...by]);
   }
 }

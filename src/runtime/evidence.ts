@@ -68,9 +68,26 @@ export function investigationClosedRecord(input: Input<InvestigationClosedRecord
   return build('investigation-closed', input);
 }
 
-/** The `agent` and `phase` of the agent's records, from its mounted phase ConfigMap. */
-export function recordContext(config: PhaseConfig): { readonly agent: string; readonly phase: PhaseConfig['phase'] } {
-  return { agent: config.agent, phase: config.phase };
+/** The revision that produced a record: a string, or the model, prompt and toolset digests. */
+export type AgentRevision = NonNullable<IncidentRecord['revision']>;
+
+/** The fields every record of the agent shares. */
+export interface RecordContext {
+  readonly agent: string;
+  readonly phase: PhaseConfig['phase'];
+  /** Present when the agent knows its revision. */
+  readonly revision?: AgentRevision;
+}
+
+/**
+ * The `agent` and `phase` of the agent's records, from its mounted phase ConfigMap, and the
+ * revision that produced them (`trust-gate set-revision` records the current one; promotion
+ * counts records of it and records without one).
+ * @param revision @default none (the records count for whatever revision is current)
+ * @example incidentRecord({ ...recordContext(config, { model: 'sha256:…', prompt: 'sha256:…', toolset: 'sha256:…' }), at: new Date(), id, domain })
+ */
+export function recordContext(config: PhaseConfig, revision?: AgentRevision): RecordContext {
+  return { agent: config.agent, phase: config.phase, ...(revision !== undefined ? { revision } : {}) };
 }
 
 /** One JSON line of an evidence file (checked again, in case the record was built by hand). */

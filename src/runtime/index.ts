@@ -19,5 +19,5 @@ export { decideAction, mayWrite, outputReachesHuman, needsApproval, mustEscalate
 export { approvalCommand, OPERATOR_PLACEHOLDER, type ApprovalCommandOptions, type ApprovalTarget } from './approve';
 export {
   appendEvidence, checkEvidence, evidenceLine, incidentRecord, investigationClosedRecord, recordContext, scopeViolationRecord, signoffRecord,
-  type EvidenceRecord, type IncidentRecord, type InvestigationClosedRecord, type ScopeViolationRecord, type SignoffRecord,
+  type AgentRevision, type EvidenceRecord, type IncidentRecord, type RecordContext, type InvestigationClosedRecord, type ScopeViolationRecord, type SignoffRecord,
 } from './evidence';

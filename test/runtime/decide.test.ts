@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { approvalCommand, decideAction, mustEscalate, parsePhaseConfig, type ApprovalTarget } from '../../src/runtime';
+import { decideAction, mustEscalate, parsePhaseConfig, type ApprovalTarget } from '../../src/runtime';
 import { synthesizedPhaseConfig } from './support';
 
 const config = (phase: 1 | 2 | 3 | 4) => parsePhaseConfig(synthesizedPhaseConfig(phase));
@@ -37,26 +37,9 @@ describe('decideAction', () => {
 
   it('gives the operator the exact trust-gate approve command in phase 3', () => {
     expect(decideAction(config(3), { target: restart }, { stateFile: 'examples/trust/incident-responder.json' }).approvalCommand).toBe(
-      'trust-gate approve kubernetes --agent incident-responder --state examples/trust/incident-responder.json --action restart --resource apps/deployments --namespace shop --name checkout --resource-version 48213 --by <operator>',
+      "trust-gate approve kubernetes --agent incident-responder --state examples/trust/incident-responder.json --action restart --resource apps/deployments --namespace shop --name checkout --resource-version 48213 --by '<operator>'",
     );
     expect(decideAction(config(3)).approvalCommand).toBeUndefined();
     expect(decideAction(config(4), { confidence: 1, target: restart }).approvalCommand).toBeUndefined();
-  });
-});
-
-describe('approvalCommand', () => {
-  it('names the core group "core" and a subresource after the resource', () => {
-    expect(approvalCommand('a', { backend: 'kubernetes', action: 'scale', group: '', resource: 'replicationcontrollers', subresource: 'scale', namespace: 'n', name: 'x', resourceVersion: '1' }, { by: 'alice' }))
-      .toBe('trust-gate approve kubernetes --agent a --state trust/a.json --action scale --resource core/replicationcontrollers/scale --namespace n --name x --resource-version 1 --by alice');
-  });
-
-  it('gives the AWS and Vault commands', () => {
-    expect(approvalCommand('incident-responder', { backend: 'aws', resourceArn: 'arn:aws:ecs:eu-west-1:111122223333:service/shop/checkout' }, { by: 'alice' }))
-      .toBe('trust-gate approve aws --agent incident-responder --state trust/incident-responder.json --resource-arn arn:aws:ecs:eu-west-1:111122223333:service/shop/checkout --by alice');
-    expect(approvalCommand('incident-responder', { backend: 'vault' })).toBe('trust-gate approve vault --agent incident-responder --by <operator>');
-  });
-
-  it('quotes values the shell would split or expand', () => {
-    expect(approvalCommand('a', { backend: 'vault' }, { by: "o'brien $USER" })).toBe(`trust-gate approve vault --agent a --by 'o'\\''brien $USER'`);
   });
 });

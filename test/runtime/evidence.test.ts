@@ -72,4 +72,26 @@ describe('evidence builders', () => {
     const decision = await evaluate({ state: { agent: 'incident-responder', phase: 2, since: '2026-11-01T00:00:00Z' }, now: new Date('2026-11-25T00:00:00Z'), evidence: [textSource(file, text)] });
     expect(decision.gates.find((g) => g.name === '2->3 operatorVerdicts')?.observed).toBe(3);
   });
+
+  it('carry the agent\'s revision, so promotion counts only records of the current one', async () => {
+    const config = parsePhaseConfig(synthesizedPhaseConfig(2));
+    const parts = { model: 'sha256:m2', prompt: 'sha256:p7', toolset: 'sha256:t1' };
+    expect(recordContext(config, parts)).toEqual({ agent: 'incident-responder', phase: 2, revision: parts });
+    expect(recordContext(config)).not.toHaveProperty('revision');
+    const text = [
+      incidentRecord({ ...recordContext(config, parts), at: AT, id: 'INC-new', domain: 'dns', operatorAgreed: true }),
+      incidentRecord({ ...recordContext(config, 'v6'), at: AT, id: 'INC-old', domain: 'dns', operatorAgreed: true }),
+    ].map(evidenceLine).join('');
+    const state = {
+      agent: 'incident-responder', phase: 2 as const, since: '2026-11-01T00:00:00Z',
+      revision: { id: 'model=sha256:m2;prompt=sha256:p7;toolset=sha256:t1', ...parts, since: '2026-11-01T00:00:00Z' },
+    };
+    const decision = await evaluate({ state, now: new Date('2026-11-25T00:00:00Z'), evidence: [textSource('e.jsonl', text)] });
+    expect(decision.gates.find((g) => g.name === '2->3 operatorVerdicts')?.observed).toBe(1);
+  });
+
+  it('fail on a revision that is neither a string nor the three digests', () => {
+    expect(() => incidentRecord({ ...base, phase: 2, id: 'I', domain: 'dns', revision: { model: 'm' } as never }))
+      .toThrow('field "revision" is {"model":"m"}: must be a non-empty revision string, or {"model": "...", "prompt": "...", "toolset": "..."} digests');
+  });
 });

@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/cli';
 
 const src = join(__dirname, '..', '..', 'src');
 
@@ -43,5 +45,23 @@ describe('graduated-trust/runtime', () => {
     for (const f of runtimeFiles) expect(readFileSync(join(src, f), 'utf8'), f).not.toMatch(/phase\/table/);
     expect(graph.files).toContain('gate/evidence.ts');
     expect(graph.files).not.toContain('k8s/phase-config.ts');
+  });
+
+  it('loads in under 50 ms in a fresh Node process (median of 7), compiled as tsc compiles lib/', () => {
+    // The graph's files, each compiled to CommonJS on its own (what tsc -p tsconfig.build.json emits), under a fresh folder.
+    const out = tempDir('gt-runtime-lib-');
+    for (const file of graph.files) {
+      const js = ts.transpileModule(readFileSync(join(src, file), 'utf8'), {
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      }).outputText;
+      mkdirSync(dirname(join(out, file)), { recursive: true });
+      writeFileSync(join(out, file.replace(/\.ts$/, '.js')), js);
+    }
+    const probe = `const t = process.hrtime.bigint(); require(${JSON.stringify(join(out, 'runtime', 'index.js'))});
+      console.log(JSON.stringify({ ms: Number(process.hrtime.bigint() - t) / 1e6, outside: Object.keys(require.cache).filter((f) => !f.startsWith(${JSON.stringify(out)})) }));`;
+    const runs = Array.from({ length: 7 }, () => JSON.parse(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' })) as { ms: number; outside: string[] });
+    expect(runs[0]!.outside).toEqual([]);
+    const median = runs.map((r) => r.ms).sort((a, b) => a - b)[3]!;
+    expect(median).toBeLessThan(50);
   });
 });
