@@ -50,6 +50,11 @@ describe('committed schemas', () => {
     expect(pkg.exports['./schemas/*']).toBe('./schemas/*');
   });
 
+  it('are each linked from docs/agent.md', () => {
+    const doc = readFileSync(join(root, 'docs', 'agent.md'), 'utf8');
+    for (const file of Object.keys(schemaFiles())) expect(doc, file).toContain(`(../schemas/${file})`);
+  });
+
   it('compile in strict mode', () => {
     for (const file of Object.keys(schemaFiles())) expect(() => schema(file), file).not.toThrow();
   });
