@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'GT_AUDIT_INVALID'
   | 'GT_GUARD'
   | 'GT_USAGE'
-  | 'GT_INPUT';
+  | 'GT_INPUT'
+  | 'GT_PHASE_CONFIG_INVALID';
 
 /**
  * The one error type of this library: a stable `code`, the place it concerns (a construct path,

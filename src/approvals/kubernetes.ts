@@ -17,6 +17,7 @@ import { actionSubresource } from '../definition/actions';
 import { TrustError } from '../errors';
 import { writeNameOf } from '../k8s/admission-writes';
 import type { DeclaredWrite } from '../k8s/writes';
+import { checkApprover } from './approver';
 import type { ApprovalScope } from './scope';
 
 /** The object a write targets: `apps/deployments/scale` `shop/checkout`. */
@@ -100,15 +101,6 @@ export function undeclaredReason(scope: Pick<ApprovalScope, 'agent' | 'writes'>,
   const allowed = scope.writes.length > 0 ? scope.writes.map(approvableText).join('; ') : 'nothing (its remediate tier declares no Kubernetes write)';
   const there = on.length > 0 ? `action "${action}" is not declared on ${object} (declared there: ${[...new Set(on.map(writeNameOf))].join(', ')})` : `${scope.agent.name} declares no remediate write on ${object}`;
   return `${there}; approvals can be given for: ${allowed}`;
-}
-
-const USERNAME_PLACEHOLDER = '<operator>';
-
-/** Checks `--by`: the username admission compares with the entry's writer. */
-export function checkApprover(by: string): void {
-  if (by === USERNAME_PLACEHOLDER) throw input(`--by is the placeholder "${USERNAME_PLACEHOLDER}"; replace it with your own username as the backend sees it (kubectl auth whoami for Kubernetes)`);
-  // eslint-disable-next-line no-control-regex
-  if (by.trim() === '' || /[\u0000-\u001f\u007f]/.test(by)) throw input(`--by ${JSON.stringify(by)} is not a username; pass your username as the backend sees it (kubectl auth whoami for Kubernetes)`);
 }
 
 function checkRequest(r: KubernetesApprovalRequest): void {

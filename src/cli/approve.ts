@@ -1,6 +1,7 @@
 import { awsApproval } from '../approvals/aws';
 import { awsOutput, formatApprovalJson, formatApprovalText, kubernetesOutput, vaultOutput, type ApprovalOutput } from '../approvals/format';
-import { approveArgv, checkApprover, kubernetesApproval, parseResource } from '../approvals/kubernetes';
+import { checkApprover } from '../approvals/approver';
+import { approveArgv, kubernetesApproval, parseResource } from '../approvals/kubernetes';
 import { requireApprovalPhase } from '../approvals/scope';
 import { vaultApproval, wrapTtlSeconds } from '../approvals/vault';
 import { approvalEpoch } from '../definition/approvals';

@@ -16,6 +16,7 @@
  *   operator; the permissions boundary denies the agent tagging that key.
  * - Vault: a single-use token from the operator-only token role `<agent>-approval`.
  */
+import { z } from 'zod';
 import { TrustError } from '../errors';
 
 /** The tag an operator sets on an AWS resource to approve the agent's writes on it. */
@@ -75,3 +76,26 @@ export function awsApprovalTagValue(agent: string, epoch: string): string {
 export function vaultApprovalRole(agent: string): string {
   return `${agent}-approval`;
 }
+
+const DNS_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+const DNS_SUBDOMAIN = `${DNS_LABEL}(\\.${DNS_LABEL})*`;
+
+/**
+ * A Kubernetes approval key, as `kubernetesApprovalKey` builds it:
+ * `<epoch>_<action>_<group|core>_<resource>[.<subresource>]_<namespace>_<name>_<resourceVersion>`.
+ */
+export const kubernetesApprovalKeySchema = z.string()
+  .max(CONFIGMAP_KEY_MAX)
+  .regex(new RegExp(`^\\d{8}T\\d{6}Z_[a-z][-a-z]*_(core|${DNS_SUBDOMAIN})_[a-z0-9]+(\\.[a-z0-9]+)?_${DNS_LABEL}_${DNS_SUBDOMAIN}_[0-9]+$`),
+    'must be <epoch>_<action>_<group|core>_<resource>[.<subresource>]_<namespace>_<name>_<resourceVersion>, as trust-gate approve writes it');
+
+/**
+ * The approvals ConfigMap's data: each entry one approval, its key the approved write and its
+ * value the username of the approver who wrote it (admission checks that).
+ */
+export const kubernetesApprovalsDataSchema = z.record(kubernetesApprovalKeySchema, z.string().min(1).meta({ description: "The approver's Kubernetes username." }))
+  .meta({ title: 'graduated-trust Kubernetes approvals ConfigMap data' });
+
+/** The AWS approval tag's value, `<agent>@<epoch>`. */
+export const awsApprovalTagValueSchema = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?@\d{8}T\d{6}Z$/, 'must be <agent>@<epoch>, e.g. incident-responder@20261125T080000Z')
+  .meta({ title: `graduated-trust AWS approval tag (${APPROVAL_TAG}) value` });

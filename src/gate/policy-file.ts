@@ -10,7 +10,8 @@
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Node } from 'yaml';
 import { z } from 'zod';
 import { TrustError } from '../errors';
-import { isPhase, PHASE_VALUES, type Phase } from '../phase/table';
+import { phaseSchema } from '../phase/schema';
+import { PHASE_VALUES, type Phase } from '../phase/table';
 import { compileRule, type PeopleRule } from './identity';
 import { METRICS, METRIC_NAMES, type MetricName } from './metrics';
 import {
@@ -36,11 +37,14 @@ function thresholdShape(metric: MetricName) {
 }
 
 const oneComparison = (t: Record<string, unknown>) => COMPARISONS.filter((op) => t[op] !== undefined).length === 1;
+/** The `oneComparison` refinement, for the JSON Schema (zod cannot export a refinement). */
+const ONE_COMPARISON_JSON = { oneOf: COMPARISONS.map((op) => ({ properties: { [op]: true }, required: [op] })) };
 const minSamplesSchema = z.number({ error: POSITIVE }).int(POSITIVE).min(1, POSITIVE);
 
 function gateSchema(metric: MetricName) {
   return z.strictObject({ ...thresholdShape(metric), minSamples: minSamplesSchema.optional() }, { error: 'must be a threshold like { above: 0.95 }, or null to drop the gate' })
-    .refine(oneComparison, { error: `must hold ${comparisonsText}, e.g. { above: 0.95 }` });
+    .refine(oneComparison, { error: `must hold ${comparisonsText}, e.g. { above: 0.95 }` })
+    .meta(ONE_COMPARISON_JSON);
 }
 
 function triggerSchema(metric: MetricName) {
@@ -49,7 +53,8 @@ function triggerSchema(metric: MetricName) {
       { ...thresholdShape(metric), minSamples: z.number({ error: WHOLE }).int(WHOLE).min(0, WHOLE) },
       { error: 'must be a trigger like { below: 0.92, minSamples: 20 }, or null to drop the trigger' },
     )
-    .refine(oneComparison, { error: `must hold ${comparisonsText} and minSamples, e.g. { below: 0.92, minSamples: 20 }` });
+    .refine(oneComparison, { error: `must hold ${comparisonsText} and minSamples, e.g. { below: 0.92, minSamples: 20 }` })
+    .meta(ONE_COMPARISON_JSON);
 }
 
 const TRIGGER_METRICS = METRIC_NAMES.filter((m): m is TriggerMetric => m !== 'signoffs');
@@ -58,11 +63,11 @@ const gatesSchema = z.strictObject(Object.fromEntries(METRIC_NAMES.map((m) => [m
   error: 'must map metric names to thresholds, e.g. accuracy: { above: 0.95 }',
 });
 
-const phaseSchema = z.custom<Phase>((v) => isPhase(v), { error: 'must be a phase: 1, 2, 3 or 4' });
+const phase = phaseSchema('must be a phase: 1, 2, 3 or 4');
 
 const revisionActionSchema = z.union([
   z.literal('keep'), z.literal('restart'),
-  z.strictObject({ dropTo: phaseSchema }),
+  z.strictObject({ dropTo: phase }),
 ], { error: 'must be keep, restart or { dropTo: N }' });
 
 const DAYS = 'must be a number of days from 0 to 3660';
@@ -80,7 +85,8 @@ const peopleRuleSchema = z.strictObject({
   }, { error: 'is not a regular expression (JavaScript syntax, Unicode mode)' }).optional(),
 }, { error: 'must be { allow: [names] } and/or { pattern: "regular expression" }' });
 
-const policyFileSchema = z.strictObject({
+/** A policy file (JSON or YAML): any part of a policy over the defaults; `schemas/policy-file.schema.json`. */
+export const policyFileSchema = z.strictObject({
   confidence: z.union([z.literal('none'), z.number().min(0.5, CONFIDENCE).max(0.9999, CONFIDENCE)], { error: CONFIDENCE }).optional(),
   minSamples: minSamplesSchema.optional(),
   promotion: z.strictObject(Object.fromEntries(TRANSITIONS.map((t) => [t, gatesSchema.optional()])), {

@@ -34,3 +34,5 @@ export { allowedDnsNames, clusterDomainPatterns, type DnsNames } from './network
 export { activeKubernetesRules, activeRbacRules, type ActiveKubernetesRule, type RbacRule, type ClusterAccess, type NamespaceAccess } from './rbac';
 export { phaseConfigData } from './phase-config';
 export { MANAGED_BY, type RenderedMeta } from './metadata';
+export { wirePod, type PodWiring, type WirePodOptions } from './pod';
+export { PHASE_VOLUME, missingWiring, podTemplatePath, type AgentPodWiring, type PodTemplate } from './pod-template';

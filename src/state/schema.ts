@@ -1,15 +1,16 @@
 import { z } from 'zod';
+import { phaseSchema as phaseOf } from '../phase/schema';
 
-const phase = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)], {
-  error: 'must be 1, 2, 3 or 4 (1 Shadow, 2 Read-Only Assist, 3 Limited Remediation, 4 Autonomous)',
-});
-const isoWithZone = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 time with a zone, e.g. 2026-05-01T00:00:00Z' });
+/** A trust phase, 1 to 4 (`must be 1, 2, 3 or 4 (1 Shadow, …)` otherwise). */
+export const phaseSchema = phaseOf();
+/** An ISO-8601 date-time with a zone (RFC 3339). */
+export const isoDateTimeSchema = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 time with a zone, e.g. 2026-05-01T00:00:00Z' });
 
 /** One phase change recorded in the state file. */
 export const historyEntrySchema = z.looseObject({
-  from: phase.nullable(),
-  to: phase,
-  at: isoWithZone,
+  from: phaseSchema.nullable(),
+  to: phaseSchema,
+  at: isoDateTimeSchema,
   /** Who or what decided: a person for set-phase, `trust-gate evaluate` for the gate. */
   by: z.string().min(1),
   reasons: z.array(z.string()),
@@ -20,15 +21,15 @@ export const historyEntrySchema = z.looseObject({
   /** The revision a `set-revision` entry made current. */
   revision: z.string().min(1).optional(),
   /** What a `set-revision` entry did to the phase: `keep` (the phase and its start stay), `restart`, or `{ dropTo: N }`. */
-  revisionAction: z.union([z.literal('keep'), z.literal('restart'), z.looseObject({ dropTo: phase })]).optional(),
+  revisionAction: z.union([z.literal('keep'), z.literal('restart'), z.looseObject({ dropTo: phaseSchema })]).optional(),
 });
 
 /** A hold blocks promotion until an investigation closes. */
 export const holdSchema = z.looseObject({
   reason: z.string(),
-  since: isoWithZone,
+  since: isoDateTimeSchema,
   /** The scope violation that caused it (the newest one when it covers several). */
-  violationAt: isoWithZone,
+  violationAt: isoDateTimeSchema,
   /** How many scope violations the hold covers. */
   violations: z.number().int().min(1).optional(),
   /** `sha256:<hex>` of the inputs of the evaluation that placed or extended it. */
@@ -38,7 +39,7 @@ export const holdSchema = z.looseObject({
    * investigation closed later lifts it. Holds written before this field: the later of `since`
    * and `violationAt`.
    */
-  actedAt: isoWithZone.optional(),
+  actedAt: isoDateTimeSchema.optional(),
 });
 
 /** The agent's current revision: one opaque string, or the digests it was made from. */
@@ -49,7 +50,7 @@ export const revisionSchema = z.looseObject({
   prompt: z.string().min(1).optional(),
   toolset: z.string().min(1).optional(),
   /** When it became current. */
-  since: isoWithZone,
+  since: isoDateTimeSchema,
 });
 
 /**
@@ -58,15 +59,15 @@ export const revisionSchema = z.looseObject({
  */
 export const stateFileSchema = z.looseObject({
   agent: z.string().min(1, 'must name the agent'),
-  phase,
-  since: isoWithZone,
+  phase: phaseSchema,
+  since: isoDateTimeSchema,
   history: z.array(historyEntrySchema).optional(),
   hold: holdSchema.nullable().optional(),
   /**
    * Time of the newest scope violation already acted on. Informational: which violations were
    * acted on is `violationsActed`, so a late-arriving older violation still demotes once.
    */
-  violationsActedUntil: isoWithZone.optional(),
+  violationsActedUntil: isoDateTimeSchema.optional(),
   /**
    * Digests of the scope violations already acted on (32 hex digits each, sorted); the gate
    * acts on every violation not listed here exactly once. See `graduated-trust/gate`.

@@ -56,6 +56,8 @@ const VIOLATIONS: Record<string, { phase: Phase; violate: (out: SynthOutput) => 
   'GT-K8S-004': { phase: 2, violate: (o) => withManifests(o, podsReader, roleBinding('second', 'shop', { kind: 'Role', name: 'reader' }, [{ kind: 'ServiceAccount', name: 'incident-responder', namespace: 'ops-agents' }])) },
   'GT-K8S-005': { phase: 2, violate: (o) => withManifests(o, role('secrets', 'shop', [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]), roleBinding('secrets', 'shop', { kind: 'Role', name: 'secrets' }, [SA])) },
   'GT-K8S-006': { phase: 3, violate: (o) => mapManifests(o, (m) => (m.kind === 'ValidatingAdmissionPolicyBinding' ? undefined : m)) },
+  'GT-K8S-008': { phase: 3, violate: (o) => withManifests(o, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'agent', namespace: 'ops-agents' },
+    spec: { template: { metadata: { labels: { app: 'agent' } }, spec: { serviceAccountName: 'incident-responder', containers: [{ name: 'agent', image: 'x' }] } } } }) },
   'GT-K8S-007': {
     phase: 2,
     // Another agent of the app lives in shop: a namespace-wide ConfigMap write there reaches its approvals.

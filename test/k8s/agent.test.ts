@@ -98,10 +98,10 @@ describe('TrustPhasedAgent', () => {
   });
 
   it.each<[Phase, Record<string, string>]>([
-    [1, { phase: '1', phaseName: 'Shadow', outputSinkEnabled: 'false', approvalsRequired: 'false' }],
-    [2, { phase: '2', phaseName: 'Read-Only Assist', outputSinkEnabled: 'true', approvalsRequired: 'false' }],
-    [3, { phase: '3', phaseName: 'Limited Remediation', outputSinkEnabled: 'true', approvalsRequired: 'true' }],
-    [4, { phase: '4', phaseName: 'Autonomous', outputSinkEnabled: 'true', approvalsRequired: 'false', escalationConfidence: '0.8' }],
+    [1, { agent: 'incident-responder', phase: '1', phaseName: 'Shadow', outputSinkEnabled: 'false', writesEnabled: 'false', approvalsRequired: 'false' }],
+    [2, { agent: 'incident-responder', phase: '2', phaseName: 'Read-Only Assist', outputSinkEnabled: 'true', writesEnabled: 'false', approvalsRequired: 'false' }],
+    [3, { agent: 'incident-responder', phase: '3', phaseName: 'Limited Remediation', outputSinkEnabled: 'true', writesEnabled: 'true', approvalsRequired: 'true' }],
+    [4, { agent: 'incident-responder', phase: '4', phaseName: 'Autonomous', outputSinkEnabled: 'true', writesEnabled: 'true', approvalsRequired: 'false', escalationConfidence: '0.8' }],
   ])('tells the agent its runtime parameters in phase %i', (phase, data) => {
     const cm = named(synth(incidentResponder, phase), 'ConfigMap', 'incident-responder-phase');
     expect(cm.metadata?.name).toBe('incident-responder-phase');

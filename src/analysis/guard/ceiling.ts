@@ -51,7 +51,8 @@ export interface Ceiling {
 /** What the ceiling depends on. */
 export type CeilingInput = Pick<GuardInput, 'definition' | 'phase' | 'since' | 'kubernetes' | 'dns' | 'vault'>;
 
-function resolved(def: AgentDefinition): ResolvedDefinition {
+/** The definition with its default pod labels (`app.kubernetes.io/name: <name>`), as validation resolves them. */
+export function resolved(def: AgentDefinition): ResolvedDefinition {
   return { ...def, podLabels: def.podLabels ?? { 'app.kubernetes.io/name': def.name } };
 }
 

@@ -1,6 +1,7 @@
 /** Guard rules for the Kubernetes API: RBAC bindings, reach, the admission policies and other agents' control objects. */
 import { LABELS, objectNames } from '../../../definition/names';
 import type { AdmissionObject } from '../../../k8s/admission';
+import { missingWiring, podServiceAccount, podTemplateAt, podTemplatePath } from '../../../k8s/pod-template';
 import { activeRbacRules } from '../../../k8s/rbac';
 import { PHASES, phaseLabel } from '../../../phase/table';
 import { BINDING_KIND, POLICY_KIND, boundPolicy, isAdmissionKind, jsonDifferences } from '../../k8s/admission';
@@ -8,6 +9,7 @@ import { admittedRowDangers, agentAdmission, rowDangers, rowText, KubernetesRowC
 import { kubernetesReach } from '../../k8s/reach';
 import type { Manifest } from '../../k8s/authorizer';
 import { ANY } from '../../model';
+import { resolved } from '../ceiling';
 import type { GuardContext } from '../context';
 import type { GuardRule, RuleHit } from '../types';
 
@@ -159,6 +161,20 @@ function otherAgentsObjects(ctx: GuardContext): RuleHit[] {
   });
 }
 
+/** Workloads of the agent's namespace whose pods run as its ServiceAccount without wirePod's labels and phase mount. */
+function unwiredPods(ctx: GuardContext): RuleHit[] {
+  const wiring = { agent: ctx.agent.name, podLabels: resolved(ctx.definition).podLabels };
+  return ctx.index.manifests.flatMap((m) => {
+    if (m.metadata?.namespace !== ctx.agent.namespace) return [];
+    const path = podTemplatePath(m);
+    const pod = path && podTemplateAt(m, path);
+    if (!pod || podServiceAccount(pod) !== ctx.agent.name) return [];
+    const missing = missingWiring(pod, wiring);
+    if (missing.length === 0) return [];
+    return [{ what: `${m.kind} ${ctx.agent.namespace}/${m.metadata?.name ?? ''} runs as the agent's ServiceAccount ${ctx.agent.name} without ${missing.join(', ')}`, where: ctx.where(m) }];
+  });
+}
+
 /** The Kubernetes rules. */
 export const KUBERNETES_RULES: readonly GuardRule[] = [
   {
@@ -216,5 +232,13 @@ export const KUBERNETES_RULES: readonly GuardRule[] = [
     why: 'Writing another agent\'s approvals approves its writes; writing its phase ConfigMap tells its binary it may act. Validation sees one definition; the guard sees the whole app.',
     fix: 'Limit the ConfigMap rule with resourceNames that exclude the other agent\'s objects, or move the agent out of that namespace, or add dangerous: { reason } to the rule.',
     check: otherAgentsObjects,
+  },
+  {
+    id: 'GT-K8S-008',
+    level: 'warning',
+    checks: 'Every workload of the app whose pods run as the agent\'s ServiceAccount is wired by wirePod: the pod carries the agent\'s podLabels and mounts the phase ConfigMap <agent>-phase read-only at /etc/graduated-trust in every container.',
+    why: 'Without the labels the fence rejects the pods at admission (and the NetworkPolicy would not select them); without the mount the agent binary cannot read its phase, so it cannot tell Shadow from Autonomous or notice a demotion.',
+    fix: 'Call wirePod(agent, workload) after adding the workload\'s containers, or suppress with the reason the pod reads its phase another way.',
+    check: unwiredPods,
   },
 ];
