@@ -3,17 +3,23 @@ import { TrustError } from '../errors';
 import { fileSource } from '../gate/files';
 import { parseInstant } from '../gate/instant';
 import { formatUsageJson, formatUsageMarkdown, formatUsageText } from '../usage/format';
-import { readUsage, type UsageInput, type UsageWindow } from '../usage/read';
+import { formatDiffMarkdown, formatDiffText } from '../analysis/diff';
+import { isPhase } from '../phase/table';
+import { narrowingDiff } from '../usage/blast';
+import { readDefinitionFile } from '../usage/definition-file';
+import { formatNarrowingPatch, proposeNarrowing } from '../usage/propose';
+import { readUsage, usedRequests, type UsageInput, type UsageWindow } from '../usage/read';
 import { agentFlag } from './access';
 import { EXIT, formatFlag, parseFlags, required, type Io } from './io';
 
 const USAGE = 'trust-gate usage DIR --agent NAMESPACE/NAME [--since TIME] [--until TIME] [--k8s-audit FILE] ' +
-  '[--cloudtrail FILE --aws-role-arn ARN] [--vault-audit FILE [--vault-role ROLE]] [--format text|json|markdown]';
+  '[--cloudtrail FILE --aws-role-arn ARN] [--vault-audit FILE [--vault-role ROLE]] [--definition FILE[#EXPORT] [--phase N]] [--format text|json|markdown]';
 
 const FLAGS = {
   agent: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, format: { type: 'string' },
   'k8s-audit': { type: 'string', multiple: true }, cloudtrail: { type: 'string', multiple: true }, 'aws-role-arn': { type: 'string' },
   'vault-audit': { type: 'string', multiple: true }, 'vault-role': { type: 'string' },
+  definition: { type: 'string' }, phase: { type: 'string' },
 } as const;
 
 function instantFlag(value: string | undefined, flag: string): number | undefined {
@@ -41,7 +47,24 @@ export async function usageCommand(argv: string[], io: Io): Promise<number> {
     ...(values['vault-audit'] ?? []).map((f): UsageInput => ({ kind: 'vault-audit', source: fileSource(f), ...(values['vault-role'] ? { role: values['vault-role'] } : {}) })),
   ];
   if (inputs.length === 0) throw new TrustError('GT_USAGE', `give at least one audit log (--k8s-audit, --cloudtrail or --vault-audit)\nusage: ${USAGE}`);
-  const { report } = await readUsage(readSynthOutput(positionals[0]!), agent, inputs, window);
-  io.stdout(format === 'json' ? formatUsageJson(report) : format === 'markdown' ? formatUsageMarkdown(report) : formatUsageText(report));
+  const definition = values.definition === undefined ? undefined : readDefinitionFile(values.definition);
+  if (definition && (definition.namespace !== agent.namespace || definition.name !== agent.name)) {
+    throw new TrustError('GT_USAGE', `--definition is agent ${definition.namespace}/${definition.name}, --agent is ${agent.namespace}/${agent.name}; give the definition of the agent whose logs are read`);
+  }
+  const counts = await readUsage(readSynthOutput(positionals[0]!), agent, inputs, window);
+  const { report } = counts;
+  if (!definition) {
+    io.stdout(format === 'json' ? formatUsageJson(report) : format === 'markdown' ? formatUsageMarkdown(report) : formatUsageText(report));
+    return EXIT.ok;
+  }
+  const phase = values.phase === undefined ? report.phase : Number(values.phase);
+  if (!isPhase(phase)) {
+    throw new TrustError('GT_USAGE', `${values.phase === undefined ? 'the output records no phase' : `--phase "${values.phase}" is not a phase`}; pass --phase 1, 2, 3 or 4 (the phase the logs were written in)`);
+  }
+  const narrowing = proposeNarrowing(definition, phase, usedRequests(counts));
+  const blast = narrowingDiff(definition, narrowing, { kubernetes: {} });
+  if (format === 'json') io.stdout(JSON.stringify({ usage: report, proposal: { phase, changes: narrowing.changes, definition: narrowing.definition }, blastRadius: blast }, null, 2) + '\n');
+  else if (format === 'markdown') io.stdout(`${formatUsageMarkdown(report)}#### Proposed: a narrower definition\n\n\`\`\`diff\n${formatNarrowingPatch(narrowing)}\`\`\`\n\n${formatDiffMarkdown(blast)}`);
+  else io.stdout(`${formatUsageText(report)}\n${formatNarrowingPatch(narrowing)}\nblast radius (Kubernetes, synthesized at phase ${phase}):\n${formatDiffText(blast)}`);
   return EXIT.ok;
 }

@@ -23,6 +23,7 @@ import { KubernetesUsage } from './kubernetes';
 import { isoOf, type UsageReport } from './model';
 import { RecentIds } from './tally';
 import { VaultUsage } from './vault';
+import type { UsedRequests } from './propose';
 
 /** One audit log to read. */
 export type UsageInput =
@@ -99,4 +100,10 @@ export async function readUsage(output: SynthOutput, agent: AgentRef, inputs: re
     aws: aws.tally.report(),
   };
   return { report, kubernetes, vault, aws };
+}
+
+/** What the counters hold, for {@link proposeNarrowing}. */
+export function usedRequests(counts: UsageCounts): UsedRequests {
+  return { kubernetes: counts.kubernetes.atoms.values(), vault: counts.vault.atoms, aws: counts.aws.atoms, awsOverflow: counts.aws.overflow,
+    read: { kubernetes: counts.kubernetes.tally.read, vault: counts.vault.tally.read, aws: counts.aws.tally.read } };
 }
