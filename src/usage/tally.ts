@@ -50,6 +50,9 @@ export function partsOf(tallies: Tallies<string>, limit = MAX_PARTS): PartUsage[
  */
 export class RecentIds {
   private readonly seen = new Set<string>();
+  /** The ids in `seen`, oldest at `next` once full (a ring: deleting through a Set iterator is slow). */
+  private readonly ring: string[] = [];
+  private next = 0;
 
   constructor(private readonly capacity = 65536) {}
 
@@ -57,7 +60,12 @@ export class RecentIds {
   first(id: string): boolean {
     if (this.seen.has(id)) return false;
     this.seen.add(id);
-    if (this.seen.size > this.capacity) this.seen.delete(this.seen.values().next().value!);
+    if (this.ring.length < this.capacity) this.ring.push(id);
+    else {
+      this.seen.delete(this.ring[this.next]!);
+      this.ring[this.next] = id;
+      this.next = (this.next + 1) % this.capacity;
+    }
     return true;
   }
 }
