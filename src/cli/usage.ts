@@ -7,6 +7,7 @@ import { formatDiffMarkdown, formatDiffText } from '../analysis/diff';
 import { isPhase } from '../phase/table';
 import { narrowingDiff } from '../usage/blast';
 import { readDefinitionFile } from '../usage/definition-file';
+import { formatNextPhase, proposeNextPhase } from '../usage/next-phase';
 import { formatNarrowingPatch, proposeNarrowing } from '../usage/propose';
 import { readUsage, usedRequests, type UsageInput, type UsageWindow } from '../usage/read';
 import { agentFlag } from './access';
@@ -63,8 +64,12 @@ export async function usageCommand(argv: string[], io: Io): Promise<number> {
   }
   const narrowing = proposeNarrowing(definition, phase, usedRequests(counts));
   const blast = narrowingDiff(definition, narrowing, { kubernetes: {} });
-  if (format === 'json') io.stdout(JSON.stringify({ usage: report, proposal: { phase, changes: narrowing.changes, definition: narrowing.definition }, blastRadius: blast }, null, 2) + '\n');
-  else if (format === 'markdown') io.stdout(`${formatUsageMarkdown(report)}#### Proposed: a narrower definition\n\n\`\`\`diff\n${formatNarrowingPatch(narrowing)}\`\`\`\n\n${formatDiffMarkdown(blast)}`);
-  else io.stdout(`${formatUsageText(report)}\n${formatNarrowingPatch(narrowing)}\nblast radius (Kubernetes, synthesized at phase ${phase}):\n${formatDiffText(blast)}`);
+  const next = proposeNextPhase(definition, phase, counts.kubernetes.writes.values());
+  const nextText = next ? formatNextPhase(next) : '';
+  if (format === 'json') io.stdout(JSON.stringify({ usage: report, proposal: { phase, changes: narrowing.changes, definition: narrowing.definition }, blastRadius: blast, nextPhase: next }, null, 2) + '\n');
+  else if (format === 'markdown') {
+    const fence = (text: string, lang = '') => `\`\`\`${lang}\n${text}\`\`\`\n`;
+    io.stdout(`${formatUsageMarkdown(report)}#### Proposed: a narrower definition\n\n${fence(formatNarrowingPatch(narrowing), 'diff')}\n${formatDiffMarkdown(blast)}${next ? `\n#### Proposed for the next phase\n\n${fence(nextText)}` : ''}`);
+  } else io.stdout(`${formatUsageText(report)}\n${formatNarrowingPatch(narrowing)}\nblast radius (Kubernetes, synthesized at phase ${phase}):\n${formatDiffText(blast)}${next ? `\n${nextText}` : ''}`);
   return EXIT.ok;
 }

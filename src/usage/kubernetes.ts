@@ -24,6 +24,23 @@ export interface KubernetesAtom {
   overflow: boolean;
 }
 
+/** An admitted write of the agent on one object (verb, group, resource[/sub], namespace, name). */
+export interface AdmittedWrite {
+  readonly verb: string;
+  readonly apiGroup: string;
+  readonly resource: string;
+  readonly subresource: string;
+  readonly namespace: string;
+  readonly name: string;
+  count: number;
+  lastMs: number;
+}
+
+/** Objects written kept; beyond, `writesOverflow`. */
+export const MAX_WRITES = 1000;
+
+const READ_VERBS = new Set(['get', 'list', 'watch']);
+
 /** Names kept per atom. */
 export const MAX_NAMES = 50;
 
@@ -57,6 +74,9 @@ export class KubernetesUsage {
   readonly tally: BackendTally;
   private readonly rules: ReadonlyArray<{ readonly rule: PolicyRule; readonly namespace: string }>;
   readonly atoms = new Map<string, KubernetesAtom>();
+  /** Writes admission let through (code below 400), per object. */
+  readonly writes = new Map<string, AdmittedWrite>();
+  writesOverflow = false;
 
   constructor(bindings: readonly EffectiveBinding[]) {
     const rules = bindings.flatMap((b) => b.rules.map((rule, i) => ({ rule, namespace: b.namespace, via: bindingText(b, i) })));
@@ -76,6 +96,7 @@ export class KubernetesUsage {
     const part = requestText(r);
     this.tally.count(positions, part, r.atMs);
     if (r.path) return;
+    if (!READ_VERBS.has(r.verb) && r.code < 400 && positions.length > 0) this.write(r);
     const resource = r.subresource ? `${r.resource}/${r.subresource}` : r.resource;
     const key = `${r.verb}\u0000${r.apiGroup}\u0000${resource}\u0000${r.namespace}`;
     let atom = this.atoms.get(key);
@@ -89,5 +110,16 @@ export class KubernetesUsage {
       if (atom.names.size < MAX_NAMES) atom.names.add(r.name);
       else atom.overflow = true;
     }
+  }
+
+  private write(r: KubernetesAllowedRequest): void {
+    const key = `${r.verb}\u0000${r.apiGroup}\u0000${r.resource}\u0000${r.subresource}\u0000${r.namespace}\u0000${r.name}`;
+    const w = this.writes.get(key);
+    if (w) {
+      w.count++;
+      if (r.atMs > w.lastMs) w.lastMs = r.atMs;
+    } else if (this.writes.size < MAX_WRITES) {
+      this.writes.set(key, { verb: r.verb, apiGroup: r.apiGroup, resource: r.resource, subresource: r.subresource, namespace: r.namespace, name: r.name, count: 1, lastMs: r.atMs });
+    } else this.writesOverflow = true;
   }
 }
