@@ -69,7 +69,7 @@ export async function usageCommand(argv: string[], io: Io): Promise<number> {
   if (format === 'json') io.stdout(JSON.stringify({ usage: report, proposal: { phase, changes: narrowing.changes, definition: narrowing.definition }, blastRadius: blast, nextPhase: next }, null, 2) + '\n');
   else if (format === 'markdown') {
     const fence = (text: string, lang = '') => `\`\`\`${lang}\n${text}\`\`\`\n`;
-    io.stdout(`${formatUsageMarkdown(report)}#### Proposed: a narrower definition\n\n${fence(formatNarrowingPatch(narrowing), 'diff')}\n${formatDiffMarkdown(blast)}${next ? `\n#### Proposed for the next phase\n\n${fence(nextText)}` : ''}`);
+    io.stdout(`${formatUsageMarkdown(report)}#### Proposed for the next phase: a narrower definition\n\n${fence(formatNarrowingPatch(narrowing), 'diff')}\n${formatDiffMarkdown(blast)}${next ? `\n#### Proposed for the next phase: the autonomous tier\n\n${fence(nextText)}` : ''}`);
   } else io.stdout(`${formatUsageText(report)}\n${formatNarrowingPatch(narrowing)}\nblast radius (Kubernetes, synthesized at phase ${phase}):\n${formatDiffText(blast)}${next ? `\n${nextText}` : ''}`);
   return EXIT.ok;
 }

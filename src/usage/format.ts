@@ -53,20 +53,20 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|');
 }
 
-/** Markdown: a table per backend (used, then never used). */
+/** Markdown for a pull request: what was used in this phase, then what was never used, one table each. */
 export function formatUsageMarkdown(r: UsageReport): string {
-  const out = [`### Grant usage: \`${r.agent}\``, '', `${r.phase === null ? 'Phase not recorded' : `Phase ${r.phase}`}; window ${windowText(r)}; ${r.records} records read.`, ''];
-  for (const [key, title] of BACKENDS) {
-    const b = r[key];
-    out.push(`#### ${title}`, '');
-    if (!b.read) {
-      out.push('No log given.', '');
-      continue;
-    }
-    out.push(`${counts(b)}.`, '', '| Grant | Uses | Last use | Via |', '| --- | ---: | --- | --- |');
-    for (const g of [...b.used, ...b.unused]) out.push(`| \`${cell(g.grant)}\` | ${g.count} | ${g.lastUse ?? '**never**'} | ${cell(g.via)} |`);
-    for (const p of b.unexplained) out.push('', `> [!WARNING]\n> allowed but no grant in the output allows it: \`${cell(p.part)}\` (${p.count}×)`);
-    out.push('');
-  }
+  const read = BACKENDS.filter(([key]) => r[key].read);
+  const out = [
+    `### Grant usage: \`${r.agent}\``, '',
+    `${r.phase === null ? 'Phase not recorded' : `Phase ${r.phase}`}; window ${windowText(r)}; ${r.records} records read; ` +
+      `${read.map(([key, title]) => `${title}: ${counts(r[key])}`).join('; ') || 'no log given'}.`, '',
+    '#### Used in this phase', '', '| Backend | Grant | Uses | Last use | Via |', '| --- | --- | ---: | --- | --- |',
+  ];
+  for (const [key, title] of read) for (const g of r[key].used) out.push(`| ${title} | \`${cell(g.grant)}\` | ${g.count} | ${g.lastUse} | ${cell(g.via)} |`);
+  out.push('', '#### Never used', '', '| Backend | Grant | Via |', '| --- | --- | --- |');
+  for (const [key, title] of read) for (const g of r[key].unused) out.push(`| ${title} | \`${cell(g.grant)}\` | ${cell(g.via)} |`);
+  for (const [key] of read) for (const p of r[key].unexplained) out.push('', `> [!WARNING]\n> allowed but no grant in the output allows it: \`${cell(p.part)}\` (${p.count}×)`);
+  for (const [key, title] of BACKENDS) if (!r[key].read) out.push('', `${title}: no log given, so its grants are not judged.`);
+  out.push('');
   return out.join('\n');
 }
