@@ -41,7 +41,7 @@ export function readDefinitionFile(spec: string): AgentDefinition {
   try {
     mod = require(resolve(file)) as Record<string, unknown>;
   } catch (e) {
-    const ts = file.endsWith('.ts') ? '; a .ts file loads only under tsx (NODE_OPTIONS='--import tsx' npx trust-gate …) — or pass the definition as JSON' : '';
+    const ts = file.endsWith('.ts') ? "; a .ts file loads only under tsx (NODE_OPTIONS='--import tsx' npx trust-gate …) — or pass the definition as JSON" : '';
     throw new TrustError('GT_INPUT', `cannot be loaded (${String((e as Error).message).split('\n')[0]})${ts}`, file);
   }
   if (name !== undefined) {
