@@ -11,7 +11,11 @@ export interface CountedGrant {
   readonly grant: string;
   readonly via: string;
   readonly parts: Tallies<string>;
+  /** UTC day number → uses. */
+  readonly days: Map<number, number>;
 }
+
+const DAY_MS = 86_400_000;
 
 /** Counts of one backend while its logs are read. */
 export class BackendTally {
@@ -26,13 +30,19 @@ export class BackendTally {
   count(positions: readonly number[], part: string, atMs: number): void {
     this.allowed++;
     if (positions.length === 0) this.unexplained.add(part, atMs);
-    for (const i of positions) this.grants[i]!.parts.add(part, atMs);
+    const day = Math.floor(atMs / DAY_MS);
+    for (const i of positions) {
+      const g = this.grants[i]!;
+      g.parts.add(part, atMs);
+      g.days.set(day, (g.days.get(day) ?? 0) + 1);
+    }
   }
 
   report(): BackendUsage {
     const all: GrantUsage[] = this.grants.map((g) => {
       const total = g.parts.total();
-      return { grant: g.grant, via: g.via, count: total.count, lastUse: total.count > 0 ? isoOf(total.lastMs) : null, parts: partsOf(g.parts) };
+      const daily = Object.fromEntries([...g.days].sort(([a], [b]) => a - b).map(([d, n]) => [isoOf(d * DAY_MS).slice(0, 10), n]));
+      return { grant: g.grant, via: g.via, count: total.count, lastUse: total.count > 0 ? isoOf(total.lastMs) : null, parts: partsOf(g.parts), daily };
     });
     const order = (a: GrantUsage, b: GrantUsage) => compare(a.grant, b.grant) || compare(a.via, b.via);
     return {
@@ -48,5 +58,5 @@ export class BackendTally {
 
 /** New tallies for a grant. */
 export function countedGrant(grant: string, via: string): CountedGrant {
-  return { grant, via, parts: new Tallies<string>() };
+  return { grant, via, parts: new Tallies<string>(), days: new Map() };
 }

@@ -25,6 +25,8 @@ export interface GrantUsage {
   readonly lastUse: string | null;
   /** What used it, most used first (at most {@link MAX_PARTS}). */
   readonly parts: readonly PartUsage[];
+  /** Uses per UTC day (`YYYY-MM-DD`), for the trust report's usage over time; days without use are left out. */
+  readonly daily: Readonly<Record<string, number>>;
 }
 
 /** Parts kept per grant in the report; the proposal reads every part. */
