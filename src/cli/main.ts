@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   backtest: { summary: 'replay past evidence day by day: when each policy would have promoted, held or demoted', load: async () => (await import('./backtest.js')).backtestCommand },
   access: { summary: 'show what an agent can actually do in a synthesized output', load: async () => (await import('./access.js')).accessCommand },
   diff: { summary: 'show what an agent gains and loses between two synthesized outputs', load: async () => (await import('./diff.js')).diffCommand },
+  usage: { summary: 'show which grants an agent used in a window of its audit logs, which it never used, and a narrower definition', load: async () => (await import('./usage.js')).usageCommand },
   report: { summary: 'write the trust report: one self-contained HTML page of the agent\'s record', load: async () => (await import('./report.js')).reportCommand },
   approve: { summary: 'print (or --apply) the command for one single-use operator approval of a phase-3 write', load: async () => (await import('./approve.js')).approveCommand },
   approvals: { summary: 'list the approvals ConfigMap\'s entries, stale ones and the command that removes them', load: async () => (await import('./approvals.js')).approvalsCommand },

@@ -6,10 +6,11 @@ import { digestFiles, fileSource, policyDigest } from '../gate';
 import { collectReport, renderReport, type ReportInput } from '../report';
 import { BACKTEST_FLAGS, backtestPolicies, backtestRange } from './backtest';
 import { readState, writeFileAtomic } from '../state/file';
+import { readUsageReportFile } from '../usage/report-file';
 import { EXIT, nowFlag, parseFlags, required, warnings, type Io } from './io';
 
 const USAGE = 'trust-gate report --state FILE --evidence FILE [--evidence FILE ...] [--policy FILE] [--now ISO] --out FILE ' +
-  '[--backtest [--compare FILE ...] [--from ISO] [--step 1d]]';
+  '[--backtest [--compare FILE ...] [--from ISO] [--step 1d]] [--usage FILE (trust-gate usage --format json)]';
 
 function checkOutFolder(out: string): void {
   const folder = dirname(out);
@@ -29,7 +30,7 @@ function checkOutFolder(out: string): void {
 export async function reportCommand(argv: string[], io: Io): Promise<number> {
   const { values } = parseFlags(argv, {
     state: { type: 'string' }, evidence: { type: 'string', multiple: true }, policy: { type: 'string' }, now: { type: 'string' }, out: { type: 'string' },
-    backtest: { type: 'boolean' }, compare: BACKTEST_FLAGS.compare, from: BACKTEST_FLAGS.from, step: BACKTEST_FLAGS.step,
+    usage: { type: 'string' }, backtest: { type: 'boolean' }, compare: BACKTEST_FLAGS.compare, from: BACKTEST_FLAGS.from, step: BACKTEST_FLAGS.step,
   }, USAGE);
   if (!values.backtest && (values.compare || values.from !== undefined || values.step !== undefined)) {
     throw new TrustError('GT_USAGE', `--compare, --from and --step belong to --backtest; add --backtest to chart a replay\nusage: ${USAGE}`);
@@ -50,7 +51,8 @@ export async function reportCommand(argv: string[], io: Io): Promise<number> {
     const policies = await backtestPolicies(values.policy, values.compare);
     replay = { policies: [{ ...policies[0]!, policy }, ...policies.slice(1)], stepMs: range.stepMs, ...(range.fromMs !== undefined ? { fromMs: range.fromMs } : {}) };
   }
-  const data = await collectReport({ state, policy, now, evidence: evidence.map((f) => fileSource(f)), ...(replay ? { backtest: { ...replay, evidenceDigest: await digest } } : {}) });
+  const usage = values.usage === undefined ? undefined : readUsageReportFile(values.usage);
+  const data = await collectReport({ state, policy, now, evidence: evidence.map((f) => fileSource(f)), ...(usage ? { usage } : {}), ...(replay ? { backtest: { ...replay, evidenceDigest: await digest } } : {}) });
   const html = await renderReport(data, { evidence: await digest, policy: policyDigest(policy) });
   writeFileAtomic(out, html);
   const t = data.timeline;

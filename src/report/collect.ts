@@ -11,6 +11,7 @@ import {
 import { backtest, type BacktestPolicy, type BacktestResult } from '../gate/backtest';
 import { loadStore } from '../gate/store';
 import type { StateFile } from '../state/schema';
+import type { UsageReport } from '../usage/model';
 import { DAY_MS, IncidentTimeline, type TimelineData } from './timeline';
 
 /** Inputs of `collectReport`. */
@@ -33,6 +34,11 @@ export interface ReportInput {
     readonly stepMs: number;
     readonly evidenceDigest?: string;
   };
+  /**
+   * Grant usage from the audit logs (`trust-gate usage --format json`), shown as usage over time.
+   * @default none (no usage section)
+   */
+  readonly usage?: UsageReport;
 }
 
 /** Everything the report shows, before layout. */
@@ -50,6 +56,8 @@ export interface ReportData {
   readonly sources: readonly string[];
   /** The backtest asked for, or null. */
   readonly backtest: BacktestResult | null;
+  /** Grant usage, or null. */
+  readonly usage: UsageReport | null;
 }
 
 /** Buckets needed so the charts start at `firstMs`. */
@@ -95,5 +103,6 @@ export async function collectReport(input: ReportInput): Promise<ReportData> {
     windowBuckets,
     sources: input.evidence.map((s) => s.name),
     backtest: replay,
+    usage: input.usage ?? null,
   };
 }

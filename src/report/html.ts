@@ -5,6 +5,7 @@
  * bytes.
  */
 import { describeBound, describeInterval, describeObserved, describeThreshold, formatInstant, parseInstant, percent, type Digests, type GateResult, type Measurement } from '../gate';
+import { usageSection } from './usage';
 import { PHASES, PHASE_VALUES, phaseAbove, phaseLabel } from '../phase/table';
 import { backtestChart } from './backtest-chart';
 import { describeStep, firstReached } from '../gate/backtest-format';
@@ -264,6 +265,7 @@ export function reportHtml(kit: ChartKit, data: ReportData, digests: Digests): s
     backtestSection(kit, model, data),
     historySection(model),
     domainsSection(model, data.windowBuckets),
+    ...(data.usage ? [usageSection(data.usage)] : []),
     footer(data, digests, model),
     '</main></body></html>',
     '',

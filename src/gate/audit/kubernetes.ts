@@ -22,6 +22,28 @@ import { parseInstant } from '../instant';
 import { clip, shown, type Source } from '../source';
 import { auditError, eachJsonLine, parseRecord, pathOf, type AuditDenial, type AuditReadCounts } from './read';
 
+/** A request of the agent's identity that authorization allowed (for `trust-gate usage`). */
+export interface KubernetesAllowedRequest {
+  /** `auditID`. */
+  readonly id: string;
+  readonly atMs: number;
+  readonly verb: string;
+  /** `''` for the core group. */
+  readonly apiGroup: string;
+  /** `''` for a non-resource request. */
+  readonly resource: string;
+  readonly subresource: string;
+  readonly name: string;
+  /** `''` for cluster-scoped requests. */
+  readonly namespace: string;
+  /** The URL path of a non-resource request (`/healthz`); `''` for resource requests. */
+  readonly path: string;
+  /** The response code; 0 when the event has none. A write with a code below 400 was admitted. */
+  readonly code: number;
+  /** `FILE:LINE`. */
+  readonly where: string;
+}
+
 /** Whom to look for in a Kubernetes audit log. */
 export interface KubernetesAuditOptions {
   /** The agent's username, e.g. `system:serviceaccount:ops-agents:incident-responder`. */
@@ -66,6 +88,47 @@ function rejectedBy(policy: string, failures: unknown, message: unknown): boolea
   });
 }
 
+/** Whether authorization allowed the request: the `allow` decision or, in logs without one, neither a 401 nor a 403 Forbidden. */
+function authorized(event: Record<string, unknown>): boolean {
+  const decision = pathOf(event, 'annotations', DECISION);
+  if (decision !== undefined) return decision === 'allow';
+  const code = pathOf(event, 'responseStatus', 'code');
+  return code !== 401 && !(code === 403 && pathOf(event, 'responseStatus', 'reason') === 'Forbidden');
+}
+
+function text(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+/**
+ * The object a request URI names, for events without `objectRef` (written by hand, or by old
+ * API servers): `/api/v1/namespaces/NS/RESOURCE/NAME/SUB` and `/apis/GROUP/VERSION/…`; other
+ * paths are non-resource URLs.
+ */
+export function objectOfUri(uri: string): { apiGroup: string; resource: string; subresource: string; name: string; namespace: string; path: string } {
+  const path = uri.split('?')[0]!;
+  const parts = path.split('/').filter((p) => p !== '');
+  const start = parts[0] === 'api' ? 2 : parts[0] === 'apis' ? 3 : -1;
+  if (start === -1 || parts.length <= start) return { apiGroup: '', resource: '', subresource: '', name: '', namespace: '', path };
+  const apiGroup = parts[0] === 'apis' ? parts[1]! : '';
+  let rest = parts.slice(start);
+  let namespace = '';
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1]!;
+    rest = rest.slice(2);
+  }
+  return { apiGroup, resource: rest[0] ?? '', name: rest[1] ?? '', subresource: rest[2] ?? '', namespace, path: '' };
+}
+
+function allowedRequest(event: Record<string, unknown>, id: string, atMs: number, where: string): KubernetesAllowedRequest {
+  const ref = event.objectRef as Record<string, unknown> | undefined;
+  const code = pathOf(event, 'responseStatus', 'code');
+  const object = ref
+    ? { apiGroup: text(ref.apiGroup), resource: text(ref.resource), subresource: text(ref.subresource), name: text(ref.name), namespace: text(ref.namespace), path: '' }
+    : objectOfUri(text(event.requestURI));
+  return { id, atMs, where, verb: text(event.verb), ...object, code: typeof code === 'number' ? code : 0 };
+}
+
 function target(event: Record<string, unknown>): string {
   const ref = event.objectRef as Record<string, unknown> | undefined;
   const verb = typeof event.verb === 'string' ? clip(event.verb, 40) : '?';
@@ -79,10 +142,16 @@ function target(event: Record<string, unknown>): string {
 }
 
 /**
- * Reads a Kubernetes audit log and reports each request denied to `options.user`.
+ * Reads a Kubernetes audit log and reports each request denied to `options.user` and, with
+ * `onAllowed`, each request of `options.user` that authorization allowed.
  * @example await readKubernetesAudit(textSource('audit.log', text), { user: 'bob', admissionPolicy: 'x.graduated-trust.dev' }, (d) => found.push(d))
  */
-export async function readKubernetesAudit(source: Source, options: KubernetesAuditOptions, onDenial: (denial: AuditDenial) => void): Promise<AuditReadCounts> {
+export async function readKubernetesAudit(
+  source: Source,
+  options: KubernetesAuditOptions,
+  onDenial: (denial: AuditDenial) => void,
+  onAllowed?: (request: KubernetesAllowedRequest) => void,
+): Promise<AuditReadCounts> {
   let records = 0;
   let denials = 0;
   await eachJsonLine(source, (line, where) => {
@@ -96,13 +165,18 @@ export async function readKubernetesAudit(source: Source, options: KubernetesAud
     const user = typeof impersonated === 'string' ? impersonated : pathOf(event, 'user', 'username');
     if (user !== options.user) return;
     const why = denial(event, options.admissionPolicy);
-    if (why === undefined) return;
+    const allowed = why === undefined && onAllowed !== undefined && authorized(event);
+    if (why === undefined && !allowed) return;
     const auditID = event.auditID;
     if (typeof auditID !== 'string' || auditID.length === 0) throw auditError(where(), `field "auditID" is ${shown(auditID)}: every audit event carries one; is this an audit log?`);
     const field = event.stageTimestamp !== undefined ? 'stageTimestamp' : event.requestReceivedTimestamp !== undefined ? 'requestReceivedTimestamp' : 'timestamp';
     const time = event[field];
     const atMs = typeof time === 'string' ? parseInstant(time) : NaN;
     if (Number.isNaN(atMs)) throw auditError(where(), `field "${field}" is ${shown(time)}: must be an RFC 3339 time such as 2026-05-01T10:00:00.000000Z`);
+    if (why === undefined) {
+      onAllowed!(allowedRequest(event, auditID, atMs, where()));
+      return;
+    }
     denials++;
     onDenial({ identity: `k8s-audit\n${auditID}`, atMs, detail: `${target(event)}: ${why}`, where: where() });
   });
