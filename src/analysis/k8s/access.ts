@@ -175,9 +175,13 @@ export function kubernetesRows(model: Pick<KubernetesAccessModel, 'scopes'>): Ku
 
 /** Whether `row` is granted by `by`: same verb, group, resource and scope; a `*` in `by` covers anything. */
 export function rowCoveredBy(row: KubernetesRow, by: KubernetesRow): boolean {
-  const m = (have: string, want: string) => have === ANY || have === want;
   const resource = by.resource === ANY || by.resource === row.resource || (by.resource.startsWith('*/') && row.resource.endsWith(by.resource.slice(1)));
-  return m(by.verb, row.verb) && m(by.apiGroup, row.apiGroup) && resource && m(by.name, row.name) && m(by.scope, row.scope);
+  return fieldCovers(by.verb, row.verb) && fieldCovers(by.apiGroup, row.apiGroup) && resource && fieldCovers(by.name, row.name) && fieldCovers(by.scope, row.scope);
+}
+
+/** Whether a grant's field `have` covers `want`: equal, or `*`. */
+function fieldCovers(have: string, want: string): boolean {
+  return have === ANY || have === want;
 }
 
 /**
