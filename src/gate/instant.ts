@@ -37,7 +37,9 @@ function daysFromCivil(year: number, month: number, day: number): number {
 
 // The last valid date part read and its start in ms: evidence is written in time order, so most
 // lines share their date with the line before and skip parsing it (measured: a third of the cost).
-let lastDay = '\u0000';
+// It starts as a valid date, so a text that begins with it is read correctly too (a sentinel
+// such as '\u0000' would pass any text beginning with that character as 1970-01-01).
+let lastDay = '1970-01-01';
 let lastDayMs = 0;
 
 /** Start of the day `YYYY-MM-DD` that `text` begins with, in ms, or NaN; remembers a valid one. */

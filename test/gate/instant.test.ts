@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { formatInstant, parseInstant } from '../../src/gate/instant';
 
 describe('parseInstant', () => {
@@ -25,6 +25,14 @@ describe('parseInstant', () => {
       '2026-05-01T00:60:00Z', '2026-05-01T00:00:60Z', '2026-05-01 00:00:00Z', '2026/05/01T00:00:00Z', '2026-05-01T00:00:00Zx',
       '2026-05-01T00:00:00.Z', '2026-05-01T00:00:00+24:00', '2026-05-01T00:00:00+02', 'yesterday', '',
     ]) expect(parseInstant(bad), bad).toBeNaN();
+  });
+
+  it('fails on a time whose first character is NUL, as the first time read', async () => {
+    // A fresh module: the date cache's first value must never be a prefix that passes unchecked.
+    vi.resetModules();
+    const fresh = (await import('../../src/gate/instant')).parseInstant;
+    expect(fresh('\u0000026-05-01T00:00:00Z')).toBeNaN();
+    expect(fresh('1970-01-01T00:00:01Z')).toBe(1000);
   });
 
   it('agrees with Date on every valid time, in UTC and at any offset (property)', () => {
