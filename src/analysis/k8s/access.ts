@@ -222,9 +222,19 @@ export function admittedRowDangers(row: KubernetesRow, admission: WriteAdmission
   return boundedByAdmission(row, admission) ? all.filter((d) => !BOUNDED_DANGERS.has(d.id)) : all;
 }
 
-/** The agent's admission, read once from the output's admission objects. */
+const ADMISSION_OF = new WeakMap<OutputIndex, Map<string, WriteAdmissionOf>>();
+
+/**
+ * The agent's admission, read once per index from the output's admission objects: the access
+ * model and the guard's rules ask for it over the same index.
+ */
 export function agentAdmission(index: OutputIndex, agent: AgentRef): WriteAdmissionOf {
-  return writeAdmissionOf(index.ofKind(POLICY_KIND), index.ofKind(BINDING_KIND), agent);
+  let byAgent = ADMISSION_OF.get(index);
+  if (!byAgent) ADMISSION_OF.set(index, (byAgent = new Map()));
+  const key = `${agent.namespace}\u0000${agent.name}`;
+  let found = byAgent.get(key);
+  if (!found) byAgent.set(key, (found = writeAdmissionOf(index.ofKind(POLICY_KIND), index.ofKind(BINDING_KIND), agent)));
+  return found;
 }
 
 /** The Kubernetes part of the access model, and its reach. */

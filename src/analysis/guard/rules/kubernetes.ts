@@ -19,16 +19,9 @@ export function listed(items: readonly string[]): string {
   return items.length > MAX_LISTED ? `${shown} and ${items.length - MAX_LISTED} more` : shown;
 }
 
-const admissionOfRun = new WeakMap<GuardContext, ReturnType<typeof agentAdmission>>();
-
-/** The agent's admission as the output has it, once per run. */
+/** The agent's admission as the output has it (computed once per index). */
 function admission(ctx: GuardContext): ReturnType<typeof agentAdmission> {
-  let found = admissionOfRun.get(ctx);
-  if (!found) {
-    found = agentAdmission(ctx.index, ctx.agent);
-    admissionOfRun.set(ctx, found);
-  }
-  return found;
+  return agentAdmission(ctx.index, ctx.agent);
 }
 
 function aboveCeiling(ctx: GuardContext): RuleHit[] {
