@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AgentDefinition } from '../../definition/types';
 import type { Phase } from '../../phase/table';
 import { OutputIndex } from '../output-index';
@@ -83,7 +84,8 @@ function once(check: (output: SynthOutput) => string[], read: () => { readonly o
   let last: { readonly key: string; readonly messages: string[] } | undefined;
   return () => {
     const { output, agents } = read();
-    const key = `${agents}\u0000${JSON.stringify(output)}`;
+    // A digest, so the app does not keep a copy of its whole serialized output between syntheses.
+    const key = createHash('sha256').update(`${agents}\u0000${JSON.stringify(output)}`).digest('hex');
     if (last?.key !== key) last = { key, messages: check(output) };
     return [...last.messages];
   };

@@ -23,7 +23,7 @@ function record(levels: Record<string, Record<string, Set<string>>>): AwsRoleAcc
 }
 
 /** The model with every IAM role folded into one: what the agent can do in AWS is the union over the roles it can assume. */
-function oneRole(model: AccessModel): AccessModel {
+export function oneRole(model: AccessModel): AccessModel {
   const roles = Object.values(model.aws.roles);
   if (roles.length === 0) return model;
   const actions = {};
