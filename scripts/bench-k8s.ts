@@ -6,7 +6,8 @@
  *   npx tsx scripts/bench-k8s.ts
  *
  * Times are wall-clock milliseconds: `importMs` to load the code, `coldMs` for the first
- * synthesis (construct + YAML), `warmMedianMs` the median of the next runs. Under tsx the import
+ * synthesis (construct + YAML), `warmMedianMs` the median of the next runs, `unguardedWarmMedianMs`
+ * the same without the guard's validation. Under tsx the import
  * time includes transpiling TypeScript; the built library loads faster.
  */
 import { execFileSync } from 'node:child_process';
@@ -83,12 +84,16 @@ function round(n: number): number {
   return Math.round(n * 10) / 10;
 }
 
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
 /**
  * Child: TrustPhasedAgent. `guardMedianMs` is the synth-time guard alone (the App root's
  * validation: the access model of every object against each agent's phase ceiling), which
  * `app.synthYaml()` runs once per synthesis.
  */
-function runLibrary(): Record<string, number | string> {
+function runLibrary(manifestsFile: string): Record<string, number | string> {
   const t0 = performance.now();
   const { App, Chart } = require('cdk8s') as typeof import('cdk8s');
   const { TrustPhasedAgent } = require('../src/k8s') as typeof import('../src/k8s');
@@ -107,7 +112,41 @@ function runLibrary(): Record<string, number | string> {
     if (errors.length > 0) throw new Error(errors.join('\n'));
     return performance.now() - t;
   });
-  return { ...measure(importMs, () => build().synthYaml()), guardMedianMs: round(median(guard)) };
+  const measured = measure(importMs, () => build().synthYaml());
+  // Interleaved rounds in this process, so a busy machine slows all three alike: the app, the
+  // same app with the guard's validation taken off the root after construction (a
+  // benchmark-only reach into constructs' private list), and the same objects as plain ApiObjects.
+  const manifests = JSON.parse(readFileSync(manifestsFile, 'utf8')) as Array<{ apiVersion: string; kind: string }>;
+  const { ApiObject } = require('cdk8s') as typeof import('cdk8s');
+  const time = (synth: () => string) => {
+    const t = performance.now();
+    synth();
+    return performance.now() - t;
+  };
+  const rounds = Array.from({ length: WARM_RUNS }, () => ({
+    guarded: time(() => build().synthYaml()),
+    unguarded: time(() => {
+      const app = build();
+      (app.node as unknown as { _validations?: unknown[] })._validations = [];
+      return app.synthYaml();
+    }),
+    plain: time(() => {
+      const app = new App();
+      const chart = new Chart(app, 'bench');
+      manifests.forEach((m, i) => new ApiObject(chart, `Object${i}`, m));
+      return app.synthYaml();
+    }),
+  }));
+  const ratio = (a: (r: (typeof rounds)[number]) => number, b: (r: (typeof rounds)[number]) => number) => round2(median(rounds.map((r) => a(r) / b(r))));
+  return {
+    ...measured,
+    guardMedianMs: round(median(guard)),
+    unguardedWarmMedianMs: round(median(rounds.map((r) => r.unguarded))),
+    interleaved: JSON.stringify({
+      guardedMs: round(median(rounds.map((r) => r.guarded))), unguardedMs: round(median(rounds.map((r) => r.unguarded))), plainMs: round(median(rounds.map((r) => r.plain))),
+      guardedOverPlain: ratio((r) => r.guarded, (r) => r.plain), guardedOverUnguarded: ratio((r) => r.guarded, (r) => r.unguarded), unguardedOverPlain: ratio((r) => r.unguarded, (r) => r.plain),
+    }),
+  };
 }
 
 /** Child: the same manifests as plain ApiObjects. */
@@ -132,6 +171,9 @@ interface Measurement {
   readonly yamlBytes: number;
   readonly yamlSha256: string;
   readonly guardMedianMs: number;
+  readonly unguardedWarmMedianMs: number;
+  /** Medians of interleaved rounds and of their ratios, as JSON. */
+  readonly interleaved: string;
 }
 
 function child(args: string[]): Measurement {
@@ -150,7 +192,7 @@ function main(): void {
   const file = join(mkdtempSync(join(tmpdir(), 'gt-bench-')), 'manifests.json');
   writeFileSync(file, JSON.stringify(manifests));
 
-  const library = child(['library']);
+  const library = child(['library', file]);
   const plainL1 = child(['plain', file]);
   process.stdout.write(JSON.stringify({
     agents: AGENTS,
@@ -159,16 +201,20 @@ function main(): void {
     library,
     plainL1,
     sameYaml: library.yamlSha256 === plainL1.yamlSha256,
+    // Same process, rounds interleaved: the steadiest ratios on a busy machine.
+    interleaved: JSON.parse(library.interleaved) as unknown,
     overhead: {
       warmSynth: round(library.warmMedianMs / plainL1.warmMedianMs),
       maxRss: round(library.maxRssMiB / plainL1.maxRssMiB),
-      // The synthesis over the same synthesis without the synth-time guard.
-      guardWarmSynth: round(library.warmMedianMs / (library.warmMedianMs - library.guardMedianMs)),
+      // The synthesis over the same synthesis without the synth-time guard (its validation removed).
+      guardWarmSynth: round2(library.warmMedianMs / library.unguardedWarmMedianMs),
+      // The constructs without the guard over the same objects as plain ApiObjects.
+      unguardedWarmSynth: round2(library.unguardedWarmMedianMs / plainL1.warmMedianMs),
     },
   }, null, 2) + '\n');
 }
 
 const [mode, arg] = process.argv.slice(2);
-if (mode === 'library') process.stdout.write(JSON.stringify(runLibrary()));
+if (mode === 'library') process.stdout.write(JSON.stringify(runLibrary(arg!)));
 else if (mode === 'plain') process.stdout.write(JSON.stringify(runPlain(arg!)));
 else main();

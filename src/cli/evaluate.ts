@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { readPolicyFlag } from './policy';
 import { TrustError } from '../errors';
 import { nextState } from '../gate/apply';
-import { digestFiles } from '../gate/digest';
+import { digestFiles, ReadDigest } from '../gate/digest';
 import type { Digests } from '../gate/apply';
 import type { Decision } from '../gate/decide';
 import { evaluate, type AuditInput } from '../gate/evaluate';
@@ -100,25 +100,25 @@ export function auditInputs(values: Values, source: (file: string) => Source): A
   ];
 }
 
-/** Evaluates the inputs with the evidence digest hashed meanwhile; fails when an input changed while it was read. */
+/**
+ * Evaluates the inputs, hashing the evidence digest from the bytes as they are read (sources are
+ * made, and read, in the digest's order; if they were not, the files are hashed again); fails
+ * when an input changed while it was read.
+ */
 async function decideFromFiles(values: Values, state: StateFile, policy: GatePolicy, now: Date, io: Io): Promise<{ decision: Decision; digests: Digests }> {
   const inputs = inputFiles(values);
   const before = inputs.map(([f, flag]) => fingerprint(f, flag));
-  const hashing = new AbortController();
-  const digest = digestFiles(inputs.map(([f]) => f), hashing.signal); // on a worker thread while the gate reads
-  digest.catch(() => undefined); // awaited below, or abandoned when the evaluation fails
+  const read = new ReadDigest(before.map((f) => f.size));
   const report = progress(io, before.reduce((sum, f) => sum + f.size, 0));
-  const source = (f: string) => fileSource(f, report.onBytes ? { onBytes: report.onBytes } : {});
+  let made = 0;
+  const source = (f: string) => fileSource(f, { onChunk: read.chunks(made++), ...(report.onBytes ? { onBytes: report.onBytes } : {}) });
   let decision: Decision;
   try {
     decision = await evaluate({ state, policy, now, evidence: (values.evidence ?? []).map(source), audit: auditInputs(values, source) });
-  } catch (e) {
-    hashing.abort();
-    throw e;
   } finally {
     report.done();
   }
-  const digests = { evidence: await digest, policy: policyDigest(policy) };
+  const digests = { evidence: read.digest() ?? await digestFiles(inputs.map(([f]) => f)), policy: policyDigest(policy) };
   inputs.forEach(([f, flag], i) => {
     const after = fingerprint(f, flag);
     if (after.size !== before[i]!.size || after.mtimeMs !== before[i]!.mtimeMs) {

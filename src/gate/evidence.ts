@@ -349,7 +349,7 @@ export abstract class EvidenceReader {
     const person = this.person(record, agent, atMs, 'closes an investigation of itself');
     const note = this.text(record, 'note', true);
     if (this.ignored(agent, atMs)) return;
-    this.closedInvestigation({ ...person, note: clip(note) }, atMs);
+    this.closedInvestigation({ key: person.key, by: person.by, at: person.at, where: person.where, note: clip(note) }, atMs);
   }
 
   protected fail(message: string): never {

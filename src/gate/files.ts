@@ -12,6 +12,8 @@ import type { Source } from './source';
 export interface FileSourceOptions {
   /** Called with the number of file bytes of each chunk read (for progress). */
   readonly onBytes?: (bytes: number) => void;
+  /** Called with each chunk of the file's bytes as read, in order (compressed bytes for gzip), e.g. to hash them. */
+  readonly onChunk?: (chunk: Uint8Array) => void;
 }
 
 const CHUNK_BYTES = 64 * 1024; // measured: faster than 1 MiB chunks for JSON lines
@@ -26,21 +28,33 @@ function isGzip(fd: number): boolean {
  * asynchronous stream spends about a tenth of the evaluation waiting for the thread pool
  * (measured). The evidence digest reads the file on its own thread meanwhile.
  */
-function* plainChunks(fd: number, onBytes: ((bytes: number) => void) | undefined): Generator<Buffer> {
+function* plainChunks(fd: number, onRaw: ((chunk: Buffer) => void) | undefined): Generator<Buffer> {
   for (;;) {
     const buffer = Buffer.allocUnsafeSlow(CHUNK_BYTES);
     const n = readSync(fd, buffer, 0, CHUNK_BYTES, null);
     if (n === 0) return;
-    onBytes?.(n);
-    yield n === CHUNK_BYTES ? buffer : buffer.subarray(0, n);
+    const chunk = n === CHUNK_BYTES ? buffer : buffer.subarray(0, n);
+    onRaw?.(chunk);
+    yield chunk;
   }
 }
 
-async function* chunks(path: string, onBytes: ((bytes: number) => void) | undefined): AsyncGenerator<Buffer> {
+/** One callback for each chunk of file bytes, or undefined when nobody listens. */
+function rawListener(options: FileSourceOptions): ((chunk: Buffer) => void) | undefined {
+  const { onBytes, onChunk } = options;
+  if (!onBytes && !onChunk) return undefined;
+  return (chunk) => {
+    onChunk?.(chunk);
+    onBytes?.(chunk.length);
+  };
+}
+
+async function* chunks(path: string, options: FileSourceOptions): AsyncGenerator<Buffer> {
+  const onRaw = rawListener(options);
   const fd = openSync(path, 'r'); // first: a missing file fails here, before a stream can emit an unheard error
   try {
     if (!isGzip(fd)) {
-      yield* plainChunks(fd, onBytes);
+      yield* plainChunks(fd, onRaw);
       return;
     }
   } finally {
@@ -48,7 +62,7 @@ async function* chunks(path: string, onBytes: ((bytes: number) => void) | undefi
   }
   const raw = createReadStream(path, { highWaterMark: CHUNK_BYTES });
   const gunzip = pipeline(raw, createGunzip(), () => { /* errors surface through the iteration below */ });
-  if (onBytes) raw.on('data', (chunk: Buffer | string) => onBytes(chunk.length)); // pipe made it flowing: a second listener sees every chunk too
+  if (onRaw) raw.on('data', (chunk: Buffer | string) => onRaw(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk))); // pipe made it flowing: a second listener sees every chunk too
   for await (const chunk of gunzip) yield chunk as Buffer;
 }
 
@@ -62,7 +76,7 @@ export function fileSource(path: string, options: FileSourceOptions = {}): Sourc
     chunks: {
       async *[Symbol.asyncIterator]() {
         try {
-          yield* chunks(path, options.onBytes);
+          yield* chunks(path, options);
         } catch (e) {
           const err = e as NodeJS.ErrnoException;
           const what = err.code?.startsWith('Z_') ? `is not a valid gzip file (${err.message})` : `cannot be read (${err.code ?? err.message})`;

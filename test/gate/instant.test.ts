@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { formatInstant, parseInstant } from '../../src/gate/instant';
 
 describe('parseInstant', () => {
@@ -27,6 +27,14 @@ describe('parseInstant', () => {
     ]) expect(parseInstant(bad), bad).toBeNaN();
   });
 
+  it('fails on a time whose first character is NUL, as the first time read', async () => {
+    // A fresh module: the date cache's first value must never be a prefix that passes unchecked.
+    vi.resetModules();
+    const fresh = (await import('../../src/gate/instant')).parseInstant;
+    expect(fresh('\u0000026-05-01T00:00:00Z')).toBeNaN();
+    expect(fresh('1970-01-01T00:00:01Z')).toBe(1000);
+  });
+
   it('agrees with Date on every valid time, in UTC and at any offset (property)', () => {
     const offset = fc.integer({ min: -23 * 60 - 59, max: 23 * 60 + 59 });
     fc.assert(fc.property(fc.date({ min: new Date('0001-01-02T00:00:00Z'), max: new Date('9999-12-30T23:59:59Z'), noInvalidDate: true }), offset, (d, minutes) => {
@@ -42,5 +50,22 @@ describe('formatInstant', () => {
   it('prints seconds without milliseconds and keeps milliseconds when present', () => {
     expect(formatInstant(Date.UTC(2026, 4, 1))).toBe('2026-05-01T00:00:00Z');
     expect(formatInstant(Date.UTC(2026, 4, 1) + 7)).toBe('2026-05-01T00:00:00.007Z');
+  });
+
+  it('prints what Date prints, seconds-only form aside, at any instant (property)', () => {
+    const viaDate = (ms: number) => {
+      const text = new Date(ms).toISOString();
+      return ms % 1000 === 0 ? text.replace('.000Z', 'Z') : text;
+    };
+    // Every year parseInstant reads, the edges of that range and beyond (printed by Date there).
+    const edges = [-62_167_219_200_001, -62_167_219_200_000, 0, -1, 951_782_400_000, 253_402_300_799_999, 253_402_300_800_000, 8.64e15, -8.64e15];
+    for (const ms of edges) expect(formatInstant(ms), String(ms)).toBe(viaDate(ms));
+    fc.assert(fc.property(fc.integer({ min: -62_198_755_200_000, max: 253_433_923_200_000 }), (ms) => {
+      expect(formatInstant(ms)).toBe(viaDate(ms));
+    }), { numRuns: 20_000 });
+    fc.assert(fc.property(fc.date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }), (d) => {
+      expect(formatInstant(d.getTime())).toBe(viaDate(d.getTime()));
+      expect(parseInstant(formatInstant(d.getTime()))).toBe(d.getTime());
+    }), { numRuns: 5000 });
   });
 });

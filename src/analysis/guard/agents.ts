@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AgentDefinition } from '../../definition/types';
 import type { Phase } from '../../phase/table';
 import { OutputIndex } from '../output-index';
@@ -71,5 +72,21 @@ export function registerGuard(host: ValidationHost, agent: GuardedAgent, output:
   const list = [agent];
   registry.set(host, list);
   const warn = stderrOnce();
-  host.node.addValidation({ validate: () => guardMessages(output(), list, warn) });
+  host.node.addValidation({ validate: once((o) => guardMessages(o, list, warn), () => ({ output: output(), agents: list.length })) });
+}
+
+/**
+ * `check` over the host's output, reusing the last result while the output (and the number of
+ * agents) is the same: cdk8s validates the app twice per `synthYaml()` (once itself, once per
+ * chart), and the guard is pure, so the second run would only repeat the first.
+ */
+function once(check: (output: SynthOutput) => string[], read: () => { readonly output: SynthOutput; readonly agents: number }): () => string[] {
+  let last: { readonly key: string; readonly messages: string[] } | undefined;
+  return () => {
+    const { output, agents } = read();
+    // A digest, so the app does not keep a copy of its whole serialized output between syntheses.
+    const key = createHash('sha256').update(`${agents}\u0000${JSON.stringify(output)}`).digest('hex');
+    if (last?.key !== key) last = { key, messages: check(output) };
+    return [...last.messages];
+  };
 }

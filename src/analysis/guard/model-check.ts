@@ -5,6 +5,7 @@
  * nothing the model sees is missed by them.
  */
 import { facts, type Fact } from '../diff';
+import { KubernetesRowCover } from '../k8s/access';
 import type { AccessModel, AwsRoleAccess } from '../model';
 
 /** Fact kinds the comparison leaves to other rules: identities, unknowns and admission's own lines. */
@@ -22,7 +23,7 @@ function record(levels: Record<string, Record<string, Set<string>>>): AwsRoleAcc
 }
 
 /** The model with every IAM role folded into one: what the agent can do in AWS is the union over the roles it can assume. */
-function oneRole(model: AccessModel): AccessModel {
+export function oneRole(model: AccessModel): AccessModel {
   const roles = Object.values(model.aws.roles);
   if (roles.length === 0) return model;
   const actions = {};
@@ -36,12 +37,21 @@ function oneRole(model: AccessModel): AccessModel {
   return { ...model, aws: { roles: { agent: merged } } };
 }
 
-/** Facts of `actual` above `ceiling`, each with why: not covered, or covered without its approval. */
+/**
+ * Facts of `actual` above `ceiling`, each with why: not covered, or covered without its approval.
+ * Kubernetes rows (most of the facts, and never approval-gated) are looked up in an index of the
+ * ceiling's rows; the few other facts are compared with the ceiling's other facts in order.
+ */
 export function aboveCeilingFacts(ceiling: AccessModel, actual: AccessModel): Array<{ readonly fact: Fact; readonly why: string }> {
   const allowed = facts(oneRole(ceiling));
+  const rows = new KubernetesRowCover(allowed.flatMap((c) => (c.row ? [c.row] : [])));
+  const rowKeys = new Set(allowed.filter((c) => c.row).map((c) => c.key));
+  const others = allowed.filter((c) => !c.row);
   const compared = facts(oneRole(actual)).filter((f) => !LEFT_TO_RULES.some((k) => f.key.startsWith(`${k}\u0000`)));
   return compared.flatMap((f) => {
-    const cover = allowed.filter((c) => c.key === f.key || f.coveredBy(c));
+    // A row is covered only by a row (its coveredBy reads `other.row`); it carries no approval.
+    if (f.row) return rowKeys.has(f.key) || rows.covers(f.row) ? [] : [{ fact: f, why: 'not allowed in this phase' }];
+    const cover = others.filter((c) => c.key === f.key || f.coveredBy(c));
     if (cover.length === 0) return [{ fact: f, why: 'not allowed in this phase' }];
     if (f.approval === null && cover.every((c) => c.approval)) return [{ fact: f, why: `needs ${cover[0]!.approval} in this phase` }];
     return [];

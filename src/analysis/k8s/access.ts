@@ -175,9 +175,13 @@ export function kubernetesRows(model: Pick<KubernetesAccessModel, 'scopes'>): Ku
 
 /** Whether `row` is granted by `by`: same verb, group, resource and scope; a `*` in `by` covers anything. */
 export function rowCoveredBy(row: KubernetesRow, by: KubernetesRow): boolean {
-  const m = (have: string, want: string) => have === ANY || have === want;
   const resource = by.resource === ANY || by.resource === row.resource || (by.resource.startsWith('*/') && row.resource.endsWith(by.resource.slice(1)));
-  return m(by.verb, row.verb) && m(by.apiGroup, row.apiGroup) && resource && m(by.name, row.name) && m(by.scope, row.scope);
+  return fieldCovers(by.verb, row.verb) && fieldCovers(by.apiGroup, row.apiGroup) && resource && fieldCovers(by.name, row.name) && fieldCovers(by.scope, row.scope);
+}
+
+/** Whether a grant's field `have` covers `want`: equal, or `*`. */
+function fieldCovers(have: string, want: string): boolean {
+  return have === ANY || have === want;
 }
 
 /**
@@ -218,9 +222,19 @@ export function admittedRowDangers(row: KubernetesRow, admission: WriteAdmission
   return boundedByAdmission(row, admission) ? all.filter((d) => !BOUNDED_DANGERS.has(d.id)) : all;
 }
 
-/** The agent's admission, read once from the output's admission objects. */
+const ADMISSION_OF = new WeakMap<OutputIndex, Map<string, WriteAdmissionOf>>();
+
+/**
+ * The agent's admission, read once per index from the output's admission objects: the access
+ * model and the guard's rules ask for it over the same index.
+ */
 export function agentAdmission(index: OutputIndex, agent: AgentRef): WriteAdmissionOf {
-  return writeAdmissionOf(index.ofKind(POLICY_KIND), index.ofKind(BINDING_KIND), agent);
+  let byAgent = ADMISSION_OF.get(index);
+  if (!byAgent) ADMISSION_OF.set(index, (byAgent = new Map()));
+  const key = `${agent.namespace}\u0000${agent.name}`;
+  let found = byAgent.get(key);
+  if (!found) byAgent.set(key, (found = writeAdmissionOf(index.ofKind(POLICY_KIND), index.ofKind(BINDING_KIND), agent)));
+  return found;
 }
 
 /** The Kubernetes part of the access model, and its reach. */

@@ -143,6 +143,25 @@ function bindingIndex(bindings: readonly Manifest[]): ReadonlyMap<string, readon
   return indexOnce(BINDING_INDEX, bindings, (b) => (isAdmissionKind(b, BINDING_KIND) ? [String(boundPolicy(b))] : []));
 }
 
+const NAMED_POLICY_INDEX = new WeakMap<readonly Manifest[], ReadonlyMap<string, readonly Manifest[]>>();
+const BOUND_INDEX = new WeakMap<readonly Manifest[], ReadonlyMap<string, readonly Manifest[]>>();
+
+/** The first ValidatingAdmissionPolicy of `policies` named `name` (the list is indexed once). */
+export function namedPolicy(policies: readonly Manifest[], name: string): Manifest | undefined {
+  return indexOnce(NAMED_POLICY_INDEX, policies, (p) => {
+    const n = p.metadata?.name;
+    return isAdmissionKind(p, POLICY_KIND) && typeof n === 'string' ? [n] : [];
+  }).get(name)?.[0];
+}
+
+/** The ValidatingAdmissionPolicyBindings of `bindings` that bind policy `name`, in order (the list is indexed once). */
+export function bindingsOf(bindings: readonly Manifest[], name: string): readonly Manifest[] {
+  return indexOnce(BOUND_INDEX, bindings, (b) => {
+    const bound = boundPolicy(b);
+    return isAdmissionKind(b, BINDING_KIND) && typeof bound === 'string' ? [bound] : [];
+  }).get(name) ?? [];
+}
+
 /** A policy of the agent, with its bindings and whether both are exactly what its input renders. */
 export interface AgentPolicy {
   readonly policy: Manifest;

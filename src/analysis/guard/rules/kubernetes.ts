@@ -4,7 +4,7 @@ import type { AdmissionObject } from '../../../k8s/admission';
 import { missingWiring, podServiceAccount, podTemplateAt, podTemplatePath } from '../../../k8s/pod-template';
 import { activeRbacRules } from '../../../k8s/rbac';
 import { PHASES, phaseLabel } from '../../../phase/table';
-import { BINDING_KIND, POLICY_KIND, boundPolicy, isAdmissionKind, jsonDifferences } from '../../k8s/admission';
+import { BINDING_KIND, POLICY_KIND, bindingsOf, jsonDifferences, namedPolicy } from '../../k8s/admission';
 import { admittedRowDangers, agentAdmission, rowDangers, rowText, KubernetesRowCover, type KubernetesRow } from '../../k8s/access';
 import { kubernetesReach } from '../../k8s/reach';
 import type { Manifest } from '../../k8s/authorizer';
@@ -21,16 +21,9 @@ export function listed(items: readonly string[]): string {
   return items.length > MAX_LISTED ? `${shown} and ${items.length - MAX_LISTED} more` : shown;
 }
 
-const admissionOfRun = new WeakMap<GuardContext, ReturnType<typeof agentAdmission>>();
-
-/** The agent's admission as the output has it, once per run. */
+/** The agent's admission as the output has it (computed once per index). */
 function admission(ctx: GuardContext): ReturnType<typeof agentAdmission> {
-  let found = admissionOfRun.get(ctx);
-  if (!found) {
-    found = agentAdmission(ctx.index, ctx.agent);
-    admissionOfRun.set(ctx, found);
-  }
-  return found;
+  return agentAdmission(ctx.index, ctx.agent);
 }
 
 function aboveCeiling(ctx: GuardContext): RuleHit[] {
@@ -89,7 +82,7 @@ function dangerousGrant(ctx: GuardContext): RuleHit[] {
 /** What differs between one admission policy (and its bindings) in the output and the rendering. */
 function policyProblems(ctx: GuardContext, rendered: AdmissionObject): Array<{ what: string; source?: Manifest }> {
   const name = rendered.policy.metadata!.name!;
-  const policy = ctx.index.ofKind(POLICY_KIND).find((m) => isAdmissionKind(m, POLICY_KIND) && m.metadata?.name === name);
+  const policy = namedPolicy(ctx.index.ofKind(POLICY_KIND), name);
   if (!policy) return [{ what: `ValidatingAdmissionPolicy "${name}" is missing` }];
   const problems: Array<{ what: string; source?: Manifest }> = [];
   const rendering = `what TrustPhasedAgent renders for ${phaseLabel(ctx.phase)}`;
@@ -99,7 +92,7 @@ function policyProblems(ctx: GuardContext, rendered: AdmissionObject): Array<{ w
     ...(policy.metadata?.annotations?.[annotation] === rendered.policy.metadata?.annotations?.[annotation] ? [] : [`metadata.annotations["${annotation}"]`]),
   ];
   if (fields.length > 0) problems.push({ what: `ValidatingAdmissionPolicy "${name}" differs from ${rendering} at ${listed(fields)}`, source: policy });
-  const bindings = ctx.index.ofKind(BINDING_KIND).filter((m) => isAdmissionKind(m, BINDING_KIND) && boundPolicy(m) === name);
+  const bindings = bindingsOf(ctx.index.ofKind(BINDING_KIND), name);
   if (bindings.length === 0) problems.push({ what: `no ValidatingAdmissionPolicyBinding binds "${name}"` });
   for (const b of bindings) {
     const diff = jsonDifferences(b['spec'], rendered.binding.spec, 'spec');
