@@ -60,7 +60,8 @@ function flag(data: Readonly<Record<string, string>>, key: string, where: string
  */
 export function parsePhaseConfig(data: Readonly<Record<string, string>>, where = 'phase ConfigMap'): PhaseConfig {
   const agent = text(data, 'agent', where);
-  const phase = PHASES[data['phase'] ?? ''];
+  const raw = data['phase'];
+  const phase = raw !== undefined && Object.hasOwn(PHASES, raw) ? PHASES[raw] : undefined; // own keys only: not "constructor", "__proto__"
   if (phase === undefined) invalid(where, 'phase', data['phase'], '"1", "2", "3" or "4"');
   const confidence = data['escalationConfidence'];
   if (confidence !== undefined && !CONFIDENCE.test(confidence)) invalid(where, 'escalationConfidence', confidence, 'a number from 0 to 1, or absent');
@@ -75,28 +76,46 @@ export function parsePhaseConfig(data: Readonly<Record<string, string>>, where =
   };
 }
 
-/**
- * The keys and values of a mounted ConfigMap directory, read from one version of it: Kubernetes
- * points `..data` at the current version and swaps that link atomically, so every key is read
- * through the link's target at one moment, never half old and half new. A plain directory
- * (no `..data`) is read as it is.
- */
-export function readConfigMapDir(dir: string): Record<string, string> {
-  let from = dir;
-  const link = join(dir, '..data');
-  if (existsSync(link)) {
-    try {
-      from = realpathSync(link);
-    } catch {
-      from = dir; // swapped away between the two calls: read through the key links
-    }
-  }
+/** Attempts to read one version while the kubelet keeps swapping `..data`. */
+const VERSION_READS = 3;
+
+/** Reads one key's file. */
+export type KeyReader = (path: string) => string;
+
+const readKey: KeyReader = (path) => readFileSync(path, 'utf8');
+
+function readKeys(from: string, read: KeyReader): Record<string, string> {
   const data: Record<string, string> = {};
   for (const key of readdirSync(from).sort()) {
     if (key.startsWith('.')) continue;
-    data[key] = readFileSync(join(from, key), 'utf8');
+    data[key] = read(join(from, key));
   }
   return data;
+}
+
+/**
+ * The keys and values of a mounted ConfigMap directory, read from one version of it: Kubernetes
+ * points `..data` at the current version and swaps that link atomically, so every key is read
+ * from the link's target, and the read counts only if `..data` still points there afterwards:
+ * never half old and half new (an old version deleted mid-read fails the read, and it is retried).
+ * A plain directory (no `..data`) is read as it is. Throws after {@link VERSION_READS} swaps in a row.
+ * @param read how one key's file is read (tests swap the mount between two keys with it)
+ */
+export function readConfigMapDir(dir: string, read: KeyReader = readKey): Record<string, string> {
+  const link = join(dir, '..data');
+  if (!existsSync(link)) return readKeys(dir, read);
+  let failure: unknown;
+  for (let attempt = 0; attempt < VERSION_READS; attempt++) {
+    try {
+      const from = realpathSync(link);
+      const data = readKeys(from, read);
+      if (realpathSync(link) === from) return data;
+      failure = new Error(`..data moved from ${from} while it was read`);
+    } catch (e) {
+      failure = e; // swapped and the old version removed: read the new one
+    }
+  }
+  throw failure;
 }
 
 /** The data of the mounted phase ConfigMap and the config it holds; throws GT_PHASE_CONFIG_INVALID. */

@@ -23,7 +23,7 @@ export interface WatchPhaseConfigOptions {
    * @default true
    */
   readonly fsWatch?: boolean;
-  /** Called with the new config and the one it replaces, once per change of the data. */
+  /** Called with the new config and the one it replaces, once per change of the data; what it throws from a background re-read goes to `onError`. */
   readonly onChange: (config: PhaseConfig, previous: PhaseConfig) => void;
   /**
    * Called when a re-read fails (a key went wrong, the mount disappeared); the last good config
@@ -80,9 +80,17 @@ export function watchPhaseConfig(options: WatchPhaseConfigOptions): PhaseConfigW
     return true;
   };
 
+  // From fs.watch and the timer, an `onChange` that throws goes to `onError`, not up the event loop.
+  const background = (): void => {
+    try {
+      check();
+    } catch (e) {
+      options.onError?.(e as Error);
+    }
+  };
   if (options.fsWatch !== false) {
     try {
-      watcher = watch(dir, { persistent: false }, () => void check());
+      watcher = watch(dir, { persistent: false }, background);
       watcher.on('error', () => {
         watcher?.close();
         watcher = undefined; // polling goes on
@@ -93,7 +101,7 @@ export function watchPhaseConfig(options: WatchPhaseConfigOptions): PhaseConfigW
   }
   const interval = options.pollIntervalMs ?? 2000;
   if (interval > 0) {
-    timer = setInterval(check, interval);
+    timer = setInterval(background, interval);
     timer.unref();
   }
   return {

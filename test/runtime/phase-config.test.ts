@@ -1,10 +1,12 @@
 import fc from 'fast-check';
+import * as fs from 'node:fs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { phaseConfigDataSchema } from '../../src/k8s/phase-config';
 import { PHASE_VALUES, type Phase } from '../../src/phase/table';
 import { parsePhaseConfig, readPhaseConfig } from '../../src/runtime';
+import { readConfigMapDir } from '../../src/runtime/phase-config';
 import { tempDir } from '../support/cli';
 import { MountedConfigMap, synthesizedPhaseConfig } from './support';
 
@@ -31,13 +33,15 @@ describe('parsePhaseConfig', () => {
     ['phase 5', { phase: '5' }, 'key "phase" is "5": must be "1", "2", "3" or "4"'],
     ['a threshold of 80', { escalationConfidence: '80' }, 'key "escalationConfidence" is "80": must be a number from 0 to 1'],
     ['an empty agent', { agent: '' }, 'key "agent" is "": must be a non-empty string'],
+    ...['constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty'].map((name): [string, Record<string, string>, string] =>
+      [`phase "${name}" (an inherited property, not a phase)`, { phase: name }, `key "phase" is "${name}": must be "1", "2", "3" or "4"`]),
   ])('fails on %s, naming the key, the value and what is allowed', (_what, change, message) => {
     const data = Object.fromEntries(Object.entries({ ...synthesizedPhaseConfig(4), ...change }).filter(([, v]) => v !== undefined)) as Record<string, string>;
     expect(() => parsePhaseConfig(data, '/etc/graduated-trust')).toThrow(`/etc/graduated-trust: ${message}`);
   });
 
   it('accepts exactly the data the JSON Schema (phaseConfigDataSchema) accepts', () => {
-    const value = fc.oneof(fc.constantFrom('1', '2', '4', '5', 'true', 'false', '0.8', '1.0', '0', '.5', '', 'Shadow'), fc.string());
+    const value = fc.oneof(fc.constantFrom('1', '2', '4', '5', 'true', 'false', '0.8', '1.0', '0', '.5', '', 'Shadow', 'constructor', '__proto__', 'toString'), fc.string());
     const key = fc.constantFrom('agent', 'phase', 'phaseName', 'outputSinkEnabled', 'writesEnabled', 'approvalsRequired', 'escalationConfidence', 'other');
     const valid = synthesizedPhaseConfig(4);
     fc.assert(fc.property(fc.dictionary(key, fc.option(value, { nil: undefined })), (changes) => {
@@ -65,6 +69,38 @@ describe('readPhaseConfig', () => {
     for (const [k, v] of Object.entries(synthesizedPhaseConfig(3))) writeFileSync(join(dir, k), v);
     mkdirSync(join(dir, '.hidden'));
     expect(readPhaseConfig(dir).approvalsRequired).toBe(true);
+  });
+
+  it('never mixes two versions: a promotion landing between two keys is read again, whole, from the new version', () => {
+    const mount = new MountedConfigMap(synthesizedPhaseConfig(3));
+    mounts.push(mount);
+    let swaps = 0;
+    const data = readConfigMapDir(mount.dir, (path) => {
+      const text = fs.readFileSync(path, 'utf8');
+      if (swaps === 0 && path.endsWith('approvalsRequired')) {
+        swaps++;
+        mount.update(synthesizedPhaseConfig(4)); // phase 3's version is removed mid-read
+      }
+      return text;
+    });
+    expect(swaps).toBe(1);
+    expect(parsePhaseConfig(data)).toEqual(parsePhaseConfig(synthesizedPhaseConfig(4)));
+  });
+
+  it('keeps reading a version the kubelet has not removed yet only if ..data still points at it', () => {
+    const mount = new MountedConfigMap(synthesizedPhaseConfig(3));
+    mounts.push(mount);
+    let reads = 0;
+    const data = readConfigMapDir(mount.dir, (path) => {
+      // the swap lands after the last key of phase 3 was read, before the read is checked
+      if (++reads === Object.keys(synthesizedPhaseConfig(3)).length) {
+        const text = fs.readFileSync(path, 'utf8');
+        mount.update(synthesizedPhaseConfig(1));
+        return text;
+      }
+      return fs.readFileSync(path, 'utf8');
+    });
+    expect(parsePhaseConfig(data).phase).toBe(1);
   });
 
   it('fails when nothing is mounted, saying where and what to do', () => {

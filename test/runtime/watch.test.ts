@@ -69,6 +69,22 @@ describe('watchPhaseConfig', () => {
     expect(errors[0]).toContain('key "writesEnabled" is "maybe"');
   });
 
+  it('passes what onChange throws during a background poll to onError, and keeps the new config', async () => {
+    const mount = mounted(3);
+    const errors: string[] = [];
+    const reported = new Promise<void>((resolve) => {
+      const watcher = watchPhaseConfig({
+        dir: mount.dir, fsWatch: false, pollIntervalMs: 20,
+        onChange: () => { throw new Error('the agent\'s handler failed'); },
+        onError: (e) => { errors.push(e.message); resolve(); },
+      });
+      open.push(watcher);
+      mount.update(synthesizedPhaseConfig(1));
+    });
+    await reported;
+    expect(errors).toEqual(["the agent's handler failed"]);
+  });
+
   it('fails at the start when nothing is mounted', () => {
     expect(() => watchPhaseConfig({ dir: '/nonexistent/graduated-trust', onChange: () => {} })).toThrow(/cannot read the phase ConfigMap/);
   });
