@@ -55,6 +55,7 @@ export function validateDefinition(input: unknown): Problem[] {
 
   if (def.name.length > MAX_NAME_LENGTH) report('name', `"${def.name}" is ${def.name.length} characters; at most ${MAX_NAME_LENGTH} leave room for derived names such as "<name>-approvals"; shorten it`);
   else if (!isDnsLabel(def.name)) report('name', `"${def.name}" is not a DNS-1123 label; use lowercase letters, digits and '-', at most ${MAX_NAME_LENGTH} characters`);
+  else if (def.name === 'default') report('name', `"default" would make the agent's ServiceAccount the namespace's default one, which every pod without a serviceAccountName runs as; name the agent, e.g. "incident-responder"`);
   if (!isDnsLabel(def.namespace)) report('namespace', `"${def.namespace}" is not a DNS-1123 label; use lowercase letters, digits and '-'`);
   checkLabels(def.podLabels, 'podLabels', report);
   if (def.podLabels && Object.keys(def.podLabels).length === 0) report('podLabels', `is empty, which would select every pod in namespace "${def.namespace}"; name the agent's own labels, e.g. { 'app.kubernetes.io/name': '${def.name}' }`);

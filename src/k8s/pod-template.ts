@@ -9,6 +9,12 @@ import { PHASE_CONFIG_DIR } from '../runtime/phase-config';
 /** The name of the volume holding the phase ConfigMap in the agent's pod. */
 export const PHASE_VOLUME = 'graduated-trust-phase';
 
+/** A container as manifests hold it (only the fields read here). */
+export interface PodContainer {
+  readonly name?: string;
+  readonly volumeMounts?: ReadonlyArray<{ readonly name?: string; readonly mountPath?: string; readonly readOnly?: boolean }>;
+}
+
 /** A pod template as manifests hold it (only the fields read here). */
 export interface PodTemplate {
   readonly metadata?: { readonly labels?: Readonly<Record<string, string>> };
@@ -17,7 +23,8 @@ export interface PodTemplate {
     readonly serviceAccount?: string;
     readonly automountServiceAccountToken?: boolean;
     readonly volumes?: ReadonlyArray<{ readonly name?: string; readonly configMap?: { readonly name?: string } }>;
-    readonly containers?: ReadonlyArray<{ readonly name?: string; readonly volumeMounts?: ReadonlyArray<{ readonly name?: string; readonly mountPath?: string; readonly readOnly?: boolean }> }>;
+    readonly containers?: readonly PodContainer[];
+    readonly initContainers?: readonly PodContainer[];
   };
 }
 
@@ -41,12 +48,20 @@ export function podTemplateAt(manifest: unknown, path: readonly string[]): PodTe
   return typeof node === 'object' && node !== null ? (node as PodTemplate) : undefined;
 }
 
-/** The ServiceAccount a pod runs as (`serviceAccountName`, or the deprecated `serviceAccount`); `default` when neither is set. */
+/**
+ * The ServiceAccount a pod runs as: `serviceAccountName`, or when it is empty the deprecated
+ * `serviceAccount` (the API server's defaulting), `default` when neither is set.
+ */
 export function podServiceAccount(pod: PodTemplate): string {
-  return pod.spec?.serviceAccountName ?? pod.spec?.serviceAccount ?? 'default';
+  return pod.spec?.serviceAccountName || pod.spec?.serviceAccount || 'default';
 }
 
-/** What wires a pod as the agent's: the fence's labels and the phase ConfigMap mounted read-only in every container. */
+/** Every container of the pod that runs with its ServiceAccount's token: init containers, then containers. */
+export function podContainers(pod: PodTemplate): readonly PodContainer[] {
+  return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+}
+
+/** What wires a pod as the agent's: the fence's labels and the phase ConfigMap mounted read-only in every container, init containers included. */
 export interface AgentPodWiring {
   readonly agent: string;
   readonly podLabels: Readonly<Record<string, string>>;
@@ -58,7 +73,7 @@ export function missingWiring(pod: PodTemplate, wiring: AgentPodWiring): string[
   const missingLabels = Object.entries(wiring.podLabels).filter(([k, v]) => labels[k] !== v).map(([k, v]) => `${k}=${v}`);
   const configMap = objectNames(wiring.agent).phaseConfig;
   const volume = (pod.spec?.volumes ?? []).find((v) => v.configMap?.name === configMap);
-  const unmounted = (pod.spec?.containers ?? [])
+  const unmounted = podContainers(pod)
     .filter((c) => !(c.volumeMounts ?? []).some((m) => volume !== undefined && m.name === volume.name && m.mountPath === PHASE_CONFIG_DIR && m.readOnly === true))
     .map((c) => c.name ?? '(unnamed)');
   return [

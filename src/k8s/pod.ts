@@ -43,7 +43,7 @@ function usage(message: string, where: string): TrustError {
  * Wires `workload` (a cdk8s `ApiObject` such as `KubeDeployment`, or a cdk8s-plus workload) as
  * the pod of `agent`: sets `serviceAccountName`, the definition's `podLabels` on the pod,
  * `automountServiceAccountToken`, and mounts the phase ConfigMap `<agent>-phase` read-only at
- * `/etc/graduated-trust` in every container. Call it after the containers are added: a
+ * `/etc/graduated-trust` in every container (init containers too). Call it after the containers are added: a
  * container added later has no mount (the guard warns, GT-K8S-008). Returns what it set.
  *
  * Throws GT_USAGE when the workload runs no pods, is in another namespace than the agent, runs as
@@ -91,9 +91,9 @@ export function wirePod(agent: TrustPhasedAgent, workload: ApiObject | AbstractP
     JsonPatch.add(at('spec', 'serviceAccountName'), agent.serviceAccountName),
     JsonPatch.add(at('spec', 'automountServiceAccountToken'), automount),
     spec.volumes === undefined ? JsonPatch.add(at('spec', 'volumes'), [volume]) : JsonPatch.add(at('spec', 'volumes', '-'), volume),
-    ...containers.map((c, i) => (c.volumeMounts === undefined
-      ? JsonPatch.add(at('spec', 'containers', String(i), 'volumeMounts'), [mount])
-      : JsonPatch.add(at('spec', 'containers', String(i), 'volumeMounts', '-'), mount))),
+    ...(['initContainers', 'containers'] as const).flatMap((field) => (spec[field] ?? []).map((c, i) => (c.volumeMounts === undefined
+      ? JsonPatch.add(at('spec', field, String(i), 'volumeMounts'), [mount])
+      : JsonPatch.add(at('spec', field, String(i), 'volumeMounts', '-'), mount)))),
   ];
   obj.addJsonPatch(...patches);
   return {

@@ -29,6 +29,10 @@ describe('agent definition', () => {
     ]);
   });
 
+  it('fails on the name "default": its ServiceAccount would be the one every unnamed pod runs as', () => {
+    expect(problems({ ...base, name: 'default' })).toEqual([expect.stringMatching(/^name: "default" would make the agent's ServiceAccount the namespace's default one/)]);
+  });
+
   it('fails on a name too long for derived names', () => {
     expect(problems({ ...base, name: 'a'.repeat(51) })).toEqual([expect.stringMatching(/^name: .* 51 characters; at most 50/)]);
   });

@@ -1,4 +1,4 @@
-import { ApiObject, App, Chart } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { KubeConfigMap, KubeCronJob, KubeDeployment } from 'cdk8s-plus-33/lib/imports/k8s';
 import { describe, expect, it } from 'vitest';
@@ -93,6 +93,16 @@ describe('wirePod', () => {
     expect(() => act(s)).toThrow(message);
   });
 
+  it('mounts the phase ConfigMap in init containers too: they run with the agent\'s token', () => {
+    const { app, chart, agent } = setup();
+    const raw = new KubeDeployment(chart, 'Init', { spec: { selector: {}, template: { spec: { initContainers: [{ name: 'fetch', image: 'x' }], containers: [{ name: 'a', image: 'x' }] } } } });
+    wirePod(agent, raw);
+    const pod = synthesized(app, 'agent/Init').spec.template;
+    expect(pod.spec.initContainers[0].volumeMounts).toEqual([MOUNT]);
+    expect(pod.spec.containers[0].volumeMounts).toEqual([MOUNT]);
+    expect(unwired(app)).toEqual([]);
+  });
+
   it('fails on a workload in another namespace than the agent\'s ServiceAccount', () => {
     const { app, agent } = setup();
     const web = new Chart(app, 'web', { namespace: 'shop' });
@@ -120,5 +130,28 @@ describe('GT-K8S-008: a workload runs as the agent without wirePod', () => {
     const found = unwired(app);
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(/^warning agent\/Agent\/Resource: Deployment .* without a read-only mount of it at \/etc\/graduated-trust in container late$/);
+  });
+
+  it.each<[string, Json]>([
+    ['an empty serviceAccountName beside the deprecated serviceAccount (the API server uses the latter)', { serviceAccountName: '', serviceAccount: 'incident-responder', containers: [{ name: 'a' }] }],
+    ['an init container without the mount', { serviceAccountName: 'incident-responder', initContainers: [{ name: 'fetch' }], containers: [{ name: 'a' }] }],
+  ])('warns, as an attacker would hide it, on %s', (_what, spec) => {
+    const { app, chart, agent } = setup();
+    const d = new KubeDeployment(chart, 'Hidden', { spec: { selector: {}, template: { spec: { containers: [] } } } });
+    d.addJsonPatch(JsonPatch.replace('/spec/template/spec', spec));
+    if (spec['initContainers']) {
+      wirePod(agent, new kplus.Deployment(chart, 'Wired', { containers: [{ image: 'x' }] }));
+      d.addJsonPatch(JsonPatch.add('/spec/template/metadata', { labels: { 'app.kubernetes.io/name': 'incident-responder' } }), JsonPatch.add('/spec/template/spec/volumes', [{ name: 'p', configMap: { name: 'incident-responder-phase' } }]), JsonPatch.add('/spec/template/spec/containers/0/volumeMounts', [{ name: 'p', mountPath: PHASE_CONFIG_DIR, readOnly: true }]));
+    }
+    const found = unwired(app);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^warning agent\/Hidden: Deployment ops-agents\/.* runs as the agent's ServiceAccount incident-responder without/);
+    if (spec['initContainers']) expect(found[0]).toMatch(/in container fetch$/);
+  });
+
+  it('warns on a workload without a namespace: applied with -n, it lands in the agent\'s', () => {
+    const { app } = setup();
+    new KubeDeployment(new Chart(app, 'loose'), 'Loose', { spec: { selector: {}, template: { spec: { serviceAccountName: 'incident-responder', containers: [{ name: 'a' }] } } } });
+    expect(unwired(app)).toEqual([expect.stringMatching(/^warning loose\/Loose: Deployment .* runs as the agent's ServiceAccount incident-responder without the pod labels/)]);
   });
 });

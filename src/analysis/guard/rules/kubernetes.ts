@@ -158,7 +158,8 @@ function otherAgentsObjects(ctx: GuardContext): RuleHit[] {
 function unwiredPods(ctx: GuardContext): RuleHit[] {
   const wiring = { agent: ctx.agent.name, podLabels: resolved(ctx.definition).podLabels };
   return ctx.index.manifests.flatMap((m) => {
-    if (m.metadata?.namespace !== ctx.agent.namespace) return [];
+    // A workload without a namespace lands in the one it is applied to: maybe the agent's.
+    if (m.metadata?.namespace !== undefined && m.metadata.namespace !== ctx.agent.namespace) return [];
     const path = podTemplatePath(m);
     const pod = path && podTemplateAt(m, path);
     if (!pod || podServiceAccount(pod) !== ctx.agent.name) return [];
@@ -229,7 +230,7 @@ export const KUBERNETES_RULES: readonly GuardRule[] = [
   {
     id: 'GT-K8S-008',
     level: 'warning',
-    checks: 'Every workload of the app whose pods run as the agent\'s ServiceAccount is wired by wirePod: the pod carries the agent\'s podLabels and mounts the phase ConfigMap <agent>-phase read-only at /etc/graduated-trust in every container.',
+    checks: 'Every workload of the app whose pods run as the agent\'s ServiceAccount is wired by wirePod: the pod carries the agent\'s podLabels and mounts the phase ConfigMap <agent>-phase read-only at /etc/graduated-trust in every container, init containers included. Workloads without a namespace count as the agent\'s namespace. Kinds whose pod template the kind catalogue does not locate (Argo Workflows, Tekton TaskRuns, unknown custom resources) are not read.',
     why: 'Without the labels the fence rejects the pods at admission (and the NetworkPolicy would not select them); without the mount the agent binary cannot read its phase, so it cannot tell Shadow from Autonomous or notice a demotion.',
     fix: 'Call wirePod(agent, workload) after adding the workload\'s containers, or suppress with the reason the pod reads its phase another way.',
     check: unwiredPods,
