@@ -139,4 +139,19 @@ describe('the example agent', () => {
     expect(r.seen.log).toContain('phase 4 -> 3 (Limited Remediation)');
     expect(await r.agent.handle(incidents(1)[0]!, NOW)).toBe('request-approval');
   });
+
+  it('phase 3: a demotion landing while the operator decides stops the write the approval was for', async () => {
+    const since = new Date(NOW.getTime() - 90 * DAY).toISOString();
+    const objects = synth(3, since);
+    const mount = new MountedConfigMap(phaseData(objects));
+    const w = world();
+    const agent = startAgent({ ...w.io, approved: async () => {
+      mount.update(phaseData(synth(1, NOW.toISOString()))); // demoted to Shadow before the approval returns
+      return true;
+    } }, join(tempDir('gt-agent-evidence-'), 'evidence.jsonl'), mount.dir);
+    open.push(agent, { close: () => mount.remove() });
+    expect(await agent.handle(incidents(1)[0]!, NOW)).toBe('request-approval');
+    expect(w.seen.acted).toEqual([]);
+    expect(agent.phase.phase).toBe(1);
+  });
 });

@@ -7,7 +7,7 @@
  * escalates below the escalation confidence. A promotion or demotion applies from the next incident.
  */
 import {
-  appendEvidence, decideAction, incidentRecord, recordContext, watchPhaseConfig,
+  appendEvidence, decideAction, incidentRecord, mayWrite, recordContext, watchPhaseConfig,
   type ActionKind, type AgentRevision, type ApprovalTarget,
 } from '../../src/runtime';
 
@@ -48,7 +48,9 @@ export function startAgent(io: AgentIo, evidenceFile: string, dir?: string) {
       case 'recommend': io.post(`${incident.id}: ${incident.diagnosis}; recommend ${fix}`); break;
       case 'request-approval':
         io.post(`${incident.id}: ${incident.diagnosis}; I will ${fix} once approved:\n  ${decision.approvalCommand}`);
-        if (await io.approved(incident.fix)) remediation = await io.act(incident.fix);
+        if (!(await io.approved(incident.fix))) break;
+        phase.check(); // a demotion may land while the operator decides: act only if writes are still admitted
+        if (mayWrite(phase.current)) remediation = await io.act(incident.fix);
         break;
       case 'act': remediation = await io.act(incident.fix); io.log(`${incident.id}: ${fix} done`); break;
       case 'escalate': io.post(`${incident.id}: ${incident.diagnosis}; not sure enough to ${fix} (${decision.reason})`); break;
