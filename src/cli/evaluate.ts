@@ -101,8 +101,8 @@ export function auditInputs(values: Values, source: (file: string) => Source): A
 }
 
 /**
- * Evaluates the inputs, hashing the evidence digest from the bytes as they are read (sources are
- * made, and read, in the digest's order; if they were not, the files are hashed again); fails
+ * Evaluates the inputs, hashing the evidence digest from the bytes as they are read (each into its
+ * file's place in the digest order; read out of that order, the files are hashed again); fails
  * when an input changed while it was read.
  */
 async function decideFromFiles(values: Values, state: StateFile, policy: GatePolicy, now: Date, io: Io): Promise<{ decision: Decision; digests: Digests }> {
@@ -110,8 +110,10 @@ async function decideFromFiles(values: Values, state: StateFile, policy: GatePol
   const before = inputs.map(([f, flag]) => fingerprint(f, flag));
   const read = new ReadDigest(before.map((f) => f.size));
   const report = progress(io, before.reduce((sum, f) => sum + f.size, 0));
-  let made = 0;
-  const source = (f: string) => fileSource(f, { onChunk: read.chunks(made++), ...(report.onBytes ? { onBytes: report.onBytes } : {}) });
+  // Each source hashes into its file's place in the digest order (a file given twice takes its places in turn).
+  const places = new Map<string, number[]>();
+  inputs.forEach(([f], i) => places.set(f, [...(places.get(f) ?? []), i]));
+  const source = (f: string) => fileSource(f, { onChunk: read.chunks(places.get(f)!.shift()!), ...(report.onBytes ? { onBytes: report.onBytes } : {}) });
   let decision: Decision;
   try {
     decision = await evaluate({ state, policy, now, evidence: (values.evidence ?? []).map(source), audit: auditInputs(values, source) });

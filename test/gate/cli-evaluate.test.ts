@@ -90,6 +90,15 @@ describe('trust-gate evaluate', () => {
     expect(r.stdout).toContain(`\nTrust-Phase: 2 -> 2\nTrust-Evidence: sha256:${expected}\nTrust-Policy: ${policyDigest(DEFAULT_POLICY)}\n`);
   });
 
+  it('hashes an audit log given before the evidence on the command line, and a file given twice, in the digest order', async () => {
+    const s = setup(incidents(2));
+    const empty = join(s.dir, 'empty.jsonl');
+    writeFileSync(empty, '');
+    const r = await runCli(['evaluate', '--state', s.stateFile, '--vault-audit', empty, '--vault-role', 'nobody', '--evidence', s.evidence, '--k8s-audit', K8S_AUDIT, '--k8s-audit', K8S_AUDIT, '--k8s-user', 'nobody', '--evidence', empty, '--now', NOW, '--format', 'commit']);
+    const expected = createHash('sha256').update(readFileSync(s.evidence)).update(readFileSync(K8S_AUDIT)).update(readFileSync(K8S_AUDIT)).digest('hex');
+    expect(r.stdout).toContain(`\nTrust-Evidence: sha256:${expected}\n`);
+  });
+
   it('takes a policy file', async () => {
     const s = setup(incidents(10, { operatorAgreed: true, edits: 'none', outOfScopeRecommendation: false }));
     const policy = join(s.dir, 'gate.yaml');
