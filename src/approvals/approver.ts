@@ -14,3 +14,8 @@ export function checkApprover(by: string): void {
   // eslint-disable-next-line no-control-regex
   if (by.trim() === '' || /[\u0000-\u001f\u007f]/.test(by)) throw new TrustError('GT_INPUT', `--by ${JSON.stringify(by)} is not a username; pass your username as the backend sees it (kubectl auth whoami for Kubernetes)`);
 }
+
+/** `apps/deployments/scale`, `core/pods`: a Kubernetes target's resource as `--resource` takes it. */
+export function resourceText(t: { readonly apiGroup: string; readonly resource: string; readonly subresource?: string | undefined }): string {
+  return [t.apiGroup || 'core', t.resource, ...(t.subresource ? [t.subresource] : [])].join('/');
+}

@@ -4,7 +4,8 @@
  */
 import { phaseLabel } from '../phase/table';
 import type { AwsApproval } from './aws';
-import { resourceText, type KubernetesApproval } from './kubernetes';
+import { resourceText } from './approver';
+import type { KubernetesApproval } from './kubernetes';
 import type { ApprovalScope } from './scope';
 import { shellLine } from './shell';
 import type { VaultApproval } from './vault';

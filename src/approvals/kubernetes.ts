@@ -11,6 +11,7 @@
  * - the approvals guard admits the entry only when its value is the username of whoever writes
  *   it, and only from an approver, never from the agent.
  */
+import { resourceText } from './approver';
 import { kubernetesApprovalKey, CONFIGMAP_KEY_MAX, type KubernetesApprovalRef } from '../definition/approvals';
 import { isDnsLabel, isDnsSubdomain } from '../definition/names';
 import { actionSubresource } from '../definition/actions';
@@ -62,10 +63,6 @@ export function parseResource(text: string): Pick<WriteTarget, 'apiGroup' | 'res
   return { apiGroup: group === 'core' ? '' : group, resource, subresource };
 }
 
-/** `apps/deployments/scale`, `core/pods`: a target's resource as `--resource` takes it. */
-export function resourceText(t: Pick<WriteTarget, 'apiGroup' | 'resource' | 'subresource'>): string {
-  return [t.apiGroup || 'core', t.resource, ...(t.subresource ? [t.subresource] : [])].join('/');
-}
 
 /** The same target as the request (group, resource, subresource, namespace, name), whatever the action. */
 function declares(w: DeclaredWrite, t: WriteTarget): boolean {

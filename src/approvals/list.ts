@@ -13,7 +13,8 @@ import { parseKubernetesApprovalKey, type KubernetesApprovalRef } from '../defin
 import { TrustError } from '../errors';
 import { compare } from '../order';
 import { phaseLabel } from '../phase/table';
-import { approvalsConfigMap, removeArgv, resourceText, undeclaredReason } from './kubernetes';
+import { resourceText } from './approver';
+import { approvalsConfigMap, removeArgv, undeclaredReason } from './kubernetes';
 import type { ApprovalScope } from './scope';
 import { shellLine } from './shell';
 

@@ -3,7 +3,7 @@
  * Limited Remediation, for the agent to put in its recommendation. Its flags are those of
  * `src/cli/approve.ts`, quoted for a POSIX shell as `trust-gate approve` quotes its own output.
  */
-import { APPROVER_PLACEHOLDER } from '../approvals/approver';
+import { APPROVER_PLACEHOLDER, resourceText } from '../approvals/approver';
 import { shellLine } from '../approvals/shell';
 
 /** The write an approval is for, per backend. */
@@ -63,14 +63,13 @@ export function approvalCommand(agent: string, target: ApprovalTarget, options: 
   const head = ['trust-gate', 'approve', target.backend, '--agent', agent];
   switch (target.backend) {
     case 'kubernetes': {
-      const group = target.group === '' ? 'core' : target.group;
-      const resource = [group, target.resource, ...(target.subresource ? [target.subresource] : [])].join('/');
+      const resource = resourceText({ apiGroup: target.group, resource: target.resource, subresource: target.subresource });
       return shellLine([...head, ...state, '--action', target.action, '--resource', resource, '--namespace', target.namespace,
         '--name', target.name, '--resource-version', target.resourceVersion, ...(options.dist ? ['--dist', options.dist] : []), ...by]);
     }
     case 'aws':
       return shellLine([...head, ...state, '--resource-arn', target.resourceArn, ...by]);
     case 'vault':
-      return shellLine([...head, ...by]);
+      return shellLine([...head, ...(options.stateFile ? ['--state', options.stateFile] : []), ...by]);
   }
 }

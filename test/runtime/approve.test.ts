@@ -53,6 +53,9 @@ describe('approvalCommand', () => {
     const vault = approvalCommand('incident-responder', { backend: 'vault' }, { by: 'alice' });
     expect(vault).toBe('trust-gate approve vault --agent incident-responder --by alice');
     expect(await run(vault)).toMatchObject({ code: 0, stderr: '' });
+    const vaultWithState = approvalCommand('incident-responder', { backend: 'vault' }, { stateFile: stateFile(3), by: 'alice' });
+    expect(vaultWithState).toMatch(/^trust-gate approve vault --agent incident-responder --state \S+ --by alice$/);
+    expect(await run(vaultWithState)).toMatchObject({ code: 0, stderr: '' });
   });
 
   it('names the core group "core" and a subresource after the resource', () => {
