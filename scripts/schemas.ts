@@ -53,6 +53,7 @@ export function schemaFiles(): Record<string, string> {
 if (require.main === module) {
   mkdirSync(SCHEMAS_DIR, { recursive: true });
   for (const old of readdirSync(SCHEMAS_DIR).filter((f) => f.endsWith('.schema.json'))) rmSync(join(SCHEMAS_DIR, old));
-  for (const [file, text] of Object.entries(schemaFiles())) writeFileSync(join(SCHEMAS_DIR, file), text);
-  console.log(`wrote ${Object.keys(schemaFiles()).length} schemas to schemas/`);
+  const files = Object.entries(schemaFiles());
+  for (const [file, text] of files) writeFileSync(join(SCHEMAS_DIR, file), text);
+  console.log(`wrote ${files.length} schemas to schemas/`);
 }

@@ -2,7 +2,8 @@ import type { KubeConfigMapProps } from 'cdk8s-plus-33/lib/imports/k8s';
 import { z } from 'zod';
 import { objectNames } from '../definition/names';
 import type { ResolvedDefinition } from '../definition/types';
-import { activeTiers, PHASES, type Phase } from '../phase/table';
+import { activeTiers, PHASE_VALUES, PHASES, type Phase } from '../phase/table';
+import { CONFIDENCE_TEXT } from '../runtime/phase-config';
 import { objectMeta } from './metadata';
 
 const flag = (description: string) => z.enum(['true', 'false']).meta({ description });
@@ -14,17 +15,14 @@ const flag = (description: string) => z.enum(['true', 'false']).meta({ descripti
  */
 export const phaseConfigDataSchema = z.looseObject({
   agent: z.string().min(1).meta({ description: "The agent's name: the `agent` of its evidence records and of `trust-gate approve --agent`." }),
-  phase: z.enum(['1', '2', '3', '4']).meta({ description: 'The committed trust phase.' }),
-  phaseName: z.string().min(1).meta({ description: 'Shadow, Read-Only Assist, Limited Remediation or Autonomous.' }),
+  phase: z.enum(PHASE_VALUES.map(String) as [string, ...string[]]).meta({ description: 'The committed trust phase.' }),
+  phaseName: z.string().min(1).meta({ description: `The phase's name: ${PHASE_VALUES.map((p) => PHASES[p].name).join(', ')}.` }),
   outputSinkEnabled: flag('Whether its output reaches a human (the recommend tier is active). `false`: log only.'),
   writesEnabled: flag('Whether admission admits any write by the agent (its declared actions).'),
   approvalsRequired: flag('Whether each write needs a single-use operator approval (`trust-gate approve`).'),
-  escalationConfidence: z.string().regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a number from 0 to 1').optional()
+  escalationConfidence: z.string().regex(CONFIDENCE_TEXT, 'must be a number from 0 to 1').optional()
     .meta({ description: 'Present where the agent acts alone: below this confidence it escalates to a human instead.' }),
-}).meta({ title: 'graduated-trust phase ConfigMap data' });
-
-/** The data of the phase ConfigMap. */
-export type PhaseConfigData = z.infer<typeof phaseConfigDataSchema>;
+});
 
 /**
  * What the agent binary reads at runtime, from the phase table:

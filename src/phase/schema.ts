@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { PHASE_VALUES, PHASES } from './table';
 
 /** `1 Shadow, 2 Read-Only Assist, 3 Limited Remediation, 4 Autonomous`. */
-export const PHASES_TEXT = PHASE_VALUES.map((p) => `${p} ${PHASES[p].name}`).join(', ');
+const PHASES_TEXT = PHASE_VALUES.map((p) => `${p} ${PHASES[p].name}`).join(', ');
 
 /**
  * A trust phase (a number from the phase table), failing with `error`.

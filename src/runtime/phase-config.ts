@@ -30,7 +30,8 @@ export interface PhaseConfig {
 }
 
 const PHASES: Readonly<Record<string, RuntimePhase>> = { 1: 1, 2: 2, 3: 3, 4: 4 };
-const CONFIDENCE = /^(0(\.\d+)?|1(\.0+)?)$/;
+/** A confidence threshold as the ConfigMap writes it: a decimal from 0 to 1. */
+export const CONFIDENCE_TEXT = /^(0(\.\d+)?|1(\.0+)?)$/;
 
 function invalid(where: string, key: string, value: string | undefined, allowed: string): never {
   const got = value === undefined ? 'is missing' : `is ${JSON.stringify(value)}`;
@@ -64,7 +65,7 @@ export function parsePhaseConfig(data: Readonly<Record<string, string>>, where =
   const phase = raw !== undefined && Object.hasOwn(PHASES, raw) ? PHASES[raw] : undefined; // own keys only: not "constructor", "__proto__"
   if (phase === undefined) invalid(where, 'phase', data['phase'], '"1", "2", "3" or "4"');
   const confidence = data['escalationConfidence'];
-  if (confidence !== undefined && !CONFIDENCE.test(confidence)) invalid(where, 'escalationConfidence', confidence, 'a number from 0 to 1, or absent');
+  if (confidence !== undefined && !CONFIDENCE_TEXT.test(confidence)) invalid(where, 'escalationConfidence', confidence, 'a number from 0 to 1, or absent');
   return {
     agent,
     phase,

@@ -138,13 +138,8 @@ function policyIndex(policies: readonly Manifest[]): ReadonlyMap<string, readonl
   });
 }
 
-/** Bindings by the policy they bind. */
-function bindingIndex(bindings: readonly Manifest[]): ReadonlyMap<string, readonly Manifest[]> {
-  return indexOnce(BINDING_INDEX, bindings, (b) => (isAdmissionKind(b, BINDING_KIND) ? [String(boundPolicy(b))] : []));
-}
 
 const NAMED_POLICY_INDEX = new WeakMap<readonly Manifest[], ReadonlyMap<string, readonly Manifest[]>>();
-const BOUND_INDEX = new WeakMap<readonly Manifest[], ReadonlyMap<string, readonly Manifest[]>>();
 
 /** The first ValidatingAdmissionPolicy of `policies` named `name` (the list is indexed once). */
 export function namedPolicy(policies: readonly Manifest[], name: string): Manifest | undefined {
@@ -156,7 +151,7 @@ export function namedPolicy(policies: readonly Manifest[], name: string): Manife
 
 /** The ValidatingAdmissionPolicyBindings of `bindings` that bind policy `name`, in order (the list is indexed once). */
 export function bindingsOf(bindings: readonly Manifest[], name: string): readonly Manifest[] {
-  return indexOnce(BOUND_INDEX, bindings, (b) => {
+  return indexOnce(BINDING_INDEX, bindings, (b) => {
     const bound = boundPolicy(b);
     return isAdmissionKind(b, BINDING_KIND) && typeof bound === 'string' ? [bound] : [];
   }).get(name) ?? [];
@@ -189,9 +184,9 @@ export function selectsAgent(policy: Manifest, agent: AgentRef): boolean {
 /** The agent's admission policies in an output: those whose annotation or match conditions name it, each with its bindings. */
 export function agentPolicies(policies: readonly Manifest[], bindings: readonly Manifest[], agent: AgentRef): AgentPolicy[] {
   const candidates = policyIndex(policies).get(agent.name) ?? [];
-  const byPolicy = bindingIndex(bindings);
   return candidates.filter((p) => claimedInput(p, agent) !== undefined || selectsAgent(p, agent)).map((policy) => {
-    const bound = byPolicy.get(String(policy.metadata?.name)) ?? [];
+    const name = policy.metadata?.name;
+    const bound = typeof name === 'string' ? bindingsOf(bindings, name) : [];
     const claimed = claimedInput(policy, agent);
     return { policy, bindings: bound, input: claimed && isRendering(policy, bound, claimed) ? claimed : undefined };
   });
