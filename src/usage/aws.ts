@@ -10,7 +10,7 @@
  */
 import type { CloudTrailAllowedCall } from '../gate/audit/cloudtrail';
 import type { IamStatement } from '../aws/policy';
-import { statementMatches } from '../analysis/iam/evaluate';
+import { oneOrMany, statementMatches } from '../analysis/iam/evaluate';
 import type { AwsRoleGrant } from '../analysis/terraform/aws';
 import { BackendTally, countedGrant } from './backend';
 import { MAX_NAMES } from './kubernetes';
@@ -48,14 +48,11 @@ export function resourcesOf(call: CloudTrailAllowedCall): string[] {
   return [];
 }
 
-function list(v: unknown): string[] {
-  return typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-}
 
 /** `ecs:DescribeServices, cloudwatch:GetMetricData on *`. */
 export function statementText(s: IamStatement): string {
-  const actions = s.Action !== undefined ? list(s.Action).join(', ') : `every action but ${list(s.NotAction).join(', ')}`;
-  const resources = s.Resource !== undefined ? list(s.Resource).join(', ') : `every resource but ${list(s.NotResource).join(', ')}`;
+  const actions = s.Action !== undefined ? oneOrMany(s.Action).join(', ') : `every action but ${oneOrMany(s.NotAction).join(', ')}`;
+  const resources = s.Resource !== undefined ? oneOrMany(s.Resource).join(', ') : `every resource but ${oneOrMany(s.NotResource).join(', ')}`;
   return `${actions} on ${resources}${s.Condition && Object.keys(s.Condition).length > 0 ? ' (with conditions)' : ''}`;
 }
 
@@ -80,7 +77,7 @@ export class AwsUsage {
     const resources = resourcesOf(call);
     const positions: number[] = [];
     this.statements.forEach((s, i) => {
-      const patterns = s.Resource !== undefined ? list(s.Resource) : ['*'];
+      const patterns = s.Resource !== undefined ? oneOrMany(s.Resource) : ['*'];
       const candidates = resources.length > 0 ? resources : patterns;
       if (candidates.some((resource) => statementMatches(s, { action, resource }))) positions.push(i);
     });

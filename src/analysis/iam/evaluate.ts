@@ -44,7 +44,8 @@ export interface IamRequest {
 export type IamDecision = 'allow' | 'implicit-deny' | 'explicit-deny';
 
 /** The strings of a policy field; values of other types (from hand-written JSON) are ignored. */
-function list(value: OneOrMany<string> | undefined): readonly string[] {
+/** The strings of a policy field that takes one string or a list of them (`Action`, `Resource`, a principal, a condition value). */
+export function oneOrMany(value: OneOrMany<string> | unknown): string[] {
   if (typeof value === 'string') return [value];
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
@@ -77,8 +78,8 @@ export function statementMatches(s: IamStatement, req: IamRequest): boolean {
   checkStatement(s);
   const actionHit = (patterns: readonly string[]) => patterns.some((p) => wildcardMatches(p, req.action, true));
   const resourceHit = (patterns: readonly string[]) => patterns.some((p) => wildcardMatches(p, req.resource));
-  const action = s.Action !== undefined ? actionHit(list(s.Action)) : !actionHit(list(s.NotAction));
-  const resource = s.Resource !== undefined ? resourceHit(list(s.Resource)) : !resourceHit(list(s.NotResource));
+  const action = s.Action !== undefined ? actionHit(oneOrMany(s.Action)) : !actionHit(oneOrMany(s.NotAction));
+  const resource = s.Resource !== undefined ? resourceHit(oneOrMany(s.Resource)) : !resourceHit(oneOrMany(s.NotResource));
   return action && resource;
 }
 
@@ -135,7 +136,7 @@ export interface AllowedAction extends ExpandedAction {
 /** Every Resource and NotResource pattern the policies name, and `*`. */
 function candidateResources(policies: IamPolicies): string[] {
   const docs = [...policies.identity, ...(policies.boundary ? [policies.boundary] : [])];
-  const named = docs.flatMap((doc) => policyStatements(doc).flatMap((s) => [...list(s.Resource), ...list(s.NotResource)]));
+  const named = docs.flatMap((doc) => policyStatements(doc).flatMap((s) => [...oneOrMany(s.Resource), ...oneOrMany(s.NotResource)]));
   return [...new Set(['*', ...named])].sort();
 }
 
@@ -152,7 +153,7 @@ export function allowedActionResources(policies: IamPolicies, resource?: string)
   for (const doc of policies.identity) {
     for (const s of policyStatements(doc)) {
       if (s.Effect !== 'Allow') continue;
-      for (const a of list(s.Action).flatMap(expandActionPattern)) if (!actions.has(a.action.toLowerCase())) actions.set(a.action.toLowerCase(), a);
+      for (const a of oneOrMany(s.Action).flatMap(expandActionPattern)) if (!actions.has(a.action.toLowerCase())) actions.set(a.action.toLowerCase(), a);
     }
   }
   const candidates = resource !== undefined ? [resource] : candidateResources(policies);

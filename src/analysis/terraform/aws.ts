@@ -12,7 +12,7 @@ import type { IamStatement, PolicyDocument } from '../../aws/policy';
 import { codeChange, pinned } from '../../aws/risky';
 import { awsDangers } from '../../definition/dangerous';
 import { serviceAccountUsername } from '../../definition/types';
-import { allowedActionResources, evaluateIam, policyStatements, statementMatches, wildcardMatches, type IamPolicies } from '../iam/evaluate';
+import { allowedActionResources, evaluateIam, oneOrMany, policyStatements, statementMatches, wildcardMatches, type IamPolicies } from '../iam/evaluate';
 import { sortedRecord, sortedUnique, type AgentRef, type AwsAccessModel, type AwsRoleAccess, type DangerFlag, type ReachFlag } from '../model';
 import { approvalCondition, protectsApprovalTag } from './approval-tag';
 import type { TerraformResource } from '../read';
@@ -44,9 +44,6 @@ export interface AwsRoleGrant {
   readonly namedBy: readonly TerraformResource[];
 }
 
-function list(value: unknown): string[] {
-  return typeof value === 'string' ? [value] : stringList(value);
-}
 
 /** The statements of a policy JSON string; undefined when it is not literal JSON. */
 export function statementsOf(json: unknown): IamStatement[] | undefined {
@@ -85,8 +82,8 @@ function trustOf(index: TerraformIndex, stack: string, role: TerraformResource, 
     if (s.Effect !== 'Allow') continue;
     const principal = (s.Principal ?? {}) as Record<string, unknown>;
     const conditions = Object.entries(s.Condition ?? {});
-    const conditionValues = (suffix: string) => conditions.flatMap(([, byKey]) => Object.entries(byKey).filter(([k]) => k.endsWith(suffix)).flatMap(([, v]) => list(v)));
-    for (const provider of list(principal['Federated'])) {
+    const conditionValues = (suffix: string) => conditions.flatMap(([, byKey]) => Object.entries(byKey).filter(([k]) => k.endsWith(suffix)).flatMap(([, v]) => oneOrMany(v)));
+    for (const provider of oneOrMany(principal['Federated'])) {
       const subs = conditionValues(':sub');
       if (subs.length === 0) {
         const text = `IRSA any ServiceAccount (${provider})`;
@@ -102,7 +99,7 @@ function trustOf(index: TerraformIndex, stack: string, role: TerraformResource, 
         if (sub !== username) others.push(text);
       }
     }
-    for (const service of list(principal['Service'])) {
+    for (const service of oneOrMany(principal['Service'])) {
       if (service !== 'pods.eks.amazonaws.com') {
         assumableBy.push(`service ${service}`);
         others.push(`service ${service}`);
@@ -120,7 +117,7 @@ function trustOf(index: TerraformIndex, stack: string, role: TerraformResource, 
       }
       if (ns.length === 0 || sa.length === 0) others.push('EKS Pod Identity without namespace/ServiceAccount session-tag conditions');
     }
-    for (const arn of [...list(principal['AWS']), ...(s.Principal === '*' ? ['*'] : [])]) {
+    for (const arn of [...oneOrMany(principal['AWS']), ...(s.Principal === '*' ? ['*'] : [])]) {
       assumableBy.push(`AWS ${arn}`);
       others.push(`AWS ${arn}`);
     }
