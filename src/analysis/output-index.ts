@@ -5,6 +5,7 @@
  * once per output and reuse it for every agent, so per-agent work touches only what can reach
  * that agent.
  */
+import { podServiceAccount, podTemplateAt, podTemplatePath, type PodTemplate } from '../k8s/pod-template';
 import { RbacAuthorizer, type Manifest } from './k8s/authorizer';
 import type { SynthOutput } from './read';
 import { TerraformIndex } from './terraform/resources';
@@ -17,6 +18,14 @@ function objectKey(kind: string, namespace: string, name: string): string {
   return `${kind}\u0000${namespace}\u0000${name}`;
 }
 
+/** A workload of the output and the pod it runs. */
+export interface WorkloadPod {
+  readonly manifest: Manifest;
+  readonly pod: PodTemplate;
+  /** Its position in the output. */
+  readonly at: number;
+}
+
 /** The indexes of one output that do not depend on the agent. */
 export class OutputIndex {
   readonly manifests: readonly Manifest[];
@@ -27,10 +36,11 @@ export class OutputIndex {
   private readonly byKey = new Map<string, Manifest>();
   private readonly policies: Manifest[] = [];
   private readonly policiesByNamespace = new Map<string, readonly Manifest[]>();
+  private readonly pods = new Map<string, WorkloadPod[]>();
 
   constructor(readonly output: SynthOutput) {
     this.manifests = output.manifests.map((m) => m.manifest);
-    for (const { manifest: m, where } of output.manifests) {
+    for (const [at, { manifest: m, where }] of output.manifests.entries()) {
       this.places.set(m, where);
       const kind = m.kind ?? '';
       const list = this.byKind.get(kind) ?? [];
@@ -39,6 +49,14 @@ export class OutputIndex {
       const key = objectKey(kind, m.metadata?.namespace ?? '', m.metadata?.name ?? '');
       if (!this.byKey.has(key)) this.byKey.set(key, m);
       if (POLICY_KINDS.has(kind) || kind === CLUSTERWIDE_POLICY) this.policies.push(m);
+      const path = podTemplatePath(m);
+      const pod = path && podTemplateAt(m, path);
+      if (pod) {
+        const podKey = objectKey('', m.metadata?.namespace ?? '', podServiceAccount(pod));
+        const pods = this.pods.get(podKey) ?? [];
+        pods.push({ manifest: m, pod, at });
+        this.pods.set(podKey, pods);
+      }
     }
     this.rbac = new RbacAuthorizer(this.manifests);
     this.terraform = new TerraformIndex(output.stacks);
@@ -57,6 +75,17 @@ export class OutputIndex {
   /** The first object of `kind` named `name` in `namespace` (`''`: without namespace). */
   find(kind: string, namespace: string, name: string): Manifest | undefined {
     return this.byKey.get(objectKey(kind, namespace, name));
+  }
+
+  /**
+   * Workloads whose pods run as ServiceAccount `name` in `namespace`: those declared there and
+   * those declared without a namespace (they land in whichever namespace they are applied to),
+   * in output order.
+   */
+  podsRunningAs(namespace: string, name: string): readonly WorkloadPod[] {
+    const here = this.pods.get(objectKey('', namespace, name)) ?? [];
+    const anywhere = namespace === '' ? [] : this.pods.get(objectKey('', '', name)) ?? [];
+    return anywhere.length === 0 ? here : [...here, ...anywhere].sort((a, b) => a.at - b.at);
   }
 
   /**

@@ -1,7 +1,7 @@
 /** Guard rules for the Kubernetes API: RBAC bindings, reach, the admission policies and other agents' control objects. */
 import { LABELS, objectNames } from '../../../definition/names';
 import type { AdmissionObject } from '../../../k8s/admission';
-import { missingWiring, podServiceAccount, podTemplateAt, podTemplatePath } from '../../../k8s/pod-template';
+import { missingWiring } from '../../../k8s/pod-template';
 import { activeRbacRules } from '../../../k8s/rbac';
 import { PHASES, phaseLabel } from '../../../phase/table';
 import { BINDING_KIND, POLICY_KIND, bindingsOf, jsonDifferences, namedPolicy } from '../../k8s/admission';
@@ -157,12 +157,8 @@ function otherAgentsObjects(ctx: GuardContext): RuleHit[] {
 /** Workloads of the agent's namespace whose pods run as its ServiceAccount without wirePod's labels and phase mount. */
 function unwiredPods(ctx: GuardContext): RuleHit[] {
   const wiring = { agent: ctx.agent.name, podLabels: resolved(ctx.definition).podLabels };
-  return ctx.index.manifests.flatMap((m) => {
-    // A workload without a namespace lands in the one it is applied to: maybe the agent's.
-    if (m.metadata?.namespace !== undefined && m.metadata.namespace !== ctx.agent.namespace) return [];
-    const path = podTemplatePath(m);
-    const pod = path && podTemplateAt(m, path);
-    if (!pod || podServiceAccount(pod) !== ctx.agent.name) return [];
+  // A workload without a namespace lands in the one it is applied to: maybe the agent's.
+  return ctx.index.podsRunningAs(ctx.agent.namespace, ctx.agent.name).flatMap(({ manifest: m, pod }) => {
     const missing = missingWiring(pod, wiring);
     if (missing.length === 0) return [];
     return [{ what: `${m.kind} ${ctx.agent.namespace}/${m.metadata?.name ?? ''} runs as the agent's ServiceAccount ${ctx.agent.name} without ${missing.join(', ')}`, where: ctx.where(m) }];
