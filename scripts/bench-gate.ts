@@ -9,12 +9,12 @@
  * are medians and exclude process start-up, and each ratio is the median of the per-round
  * ratios. Prints one JSON object and keeps it in .bench/bench-gate.json.
  *
- *   npm run build && npx tsx scripts/bench-gate.ts [--lines 1000000] [--runs 5] [--lib lib] [--flat-lines 10000000] [--no-flat]
+ *   npm run build && npx tsx scripts/bench-gate.ts [--lines 1000000] [--runs 5] [--lib lib] [--flat-lines 10000000] [--flat-runs 3] [--no-flat]
  *
  * Besides the library evaluator it times the whole CLI in the same process model
  * (`main(['evaluate', ...])`: flag parsing, state file, policy, evaluation, digest, text report),
  * the bare loop and the CLI once more on a file `--flat-lines` long (10x by default: ten times
- * the history, same windows) for the ratio and the peak RSS there, one 50 MiB evidence line, and
+ * the history, same windows) for the ratio and the peak RSS there (`--flat-runs` interleaved rounds, medians), one 50 MiB evidence line, and
  * `trust-gate backtest` over the last year of the evidence with a 1-day step.
  *
  * The evaluator runs on the example's state (phase 2 since October 1) and on a phase entered in
@@ -215,9 +215,10 @@ function fileFor(lines: number): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { lines: { type: 'string' }, runs: { type: 'string' }, lib: { type: 'string' }, 'flat-lines': { type: 'string' }, 'no-flat': { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { lines: { type: 'string' }, runs: { type: 'string' }, lib: { type: 'string' }, 'flat-lines': { type: 'string' }, 'flat-runs': { type: 'string' }, 'no-flat': { type: 'boolean' } } });
   const lines = Number(values.lines ?? 1_000_000);
   const runs = Number(values.runs ?? 5);
+  const flatRuns = Number(values['flat-runs'] ?? 3);
   const lib = values.lib ?? join(__dirname, '..', 'lib');
   if (!existsSync(join(lib, 'gate/digest.js'))) throw new Error(`${lib}/gate/digest.js is missing: run npm run build first (or pass --lib DIR)`);
   const file = fileFor(lines);
@@ -268,12 +269,15 @@ async function main(): Promise<void> {
   if (!values['no-flat']) {
     const flatLines = Number(values['flat-lines'] ?? lines * 10);
     const flatFile = fileFor(flatLines);
-    const bare = measure('bare', flatFile, lib);
-    const cli = measure('cli', flatFile, lib);
-    const evaluator = measure('evaluator', flatFile, lib);
+    const flatRounds = Array.from({ length: flatRuns }, () => ({ bare: measure('bare', flatFile, lib), cli: measure('cli', flatFile, lib), evaluator: measure('evaluator', flatFile, lib) }));
+    const bare = median(flatRounds.map((r) => r.bare));
+    const cli = median(flatRounds.map((r) => r.cli));
+    const evaluator = median(flatRounds.map((r) => r.evaluator));
+    const cliRatios = flatRounds.map((r) => r.cli.ms / r.bare.ms).sort((a, b) => a - b).map(round2);
     report.flat = {
-      lines: flatLines, note: `${flatLines / lines}x the history, same windows`,
-      bareMs: Math.round(bare.ms), cliMs: Math.round(cli.ms), cliRatio: round2(cli.ms / bare.ms), evaluatorMs: Math.round(evaluator.ms), evaluatorRatio: round2(evaluator.ms / bare.ms),
+      lines: flatLines, runs: flatRuns, note: `${flatLines / lines}x the history, same windows`,
+      bareMs: bare.ms, cliMs: cli.ms, cliRatio: middle(cliRatios), cliRatios, evaluatorMs: evaluator.ms,
+      evaluatorRatio: middle(flatRounds.map((r) => r.evaluator.ms / r.bare.ms).sort((a, b) => a - b).map(round2)),
       cliMaxRssMB: cli.maxRssMB, evaluatorMaxRssMB: evaluator.maxRssMB, bareMaxRssMB: bare.maxRssMB,
       rssGrowth: round2(cli.maxRssMB / (report.cli as Run).maxRssMB),
     };
