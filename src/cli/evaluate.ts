@@ -115,15 +115,12 @@ async function decideFromFiles(values: Values, state: StateFile, policy: GatePol
   inputs.forEach(([f], i) => places.set(f, [...(places.get(f) ?? []), i]));
   const source = (f: string) => fileSource(f, { onChunk: read.chunks(places.get(f)!.shift()!), ...(report.onBytes ? { onBytes: report.onBytes } : {}) });
   let decision: Decision;
-  let evidence: string;
   try {
     decision = await evaluate({ state, policy, now, evidence: (values.evidence ?? []).map(source), audit: auditInputs(values, source) });
-    evidence = (await read.digest()) ?? await digestFiles(inputs.map(([f]) => f));
   } finally {
     report.done();
-    read.close();
   }
-  const digests = { evidence, policy: policyDigest(policy) };
+  const digests = { evidence: read.digest() ?? await digestFiles(inputs.map(([f]) => f)), policy: policyDigest(policy) };
   inputs.forEach(([f, flag], i) => {
     const after = fingerprint(f, flag);
     if (after.size !== before[i]!.size || after.mtimeMs !== before[i]!.mtimeMs) {
