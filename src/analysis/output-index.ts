@@ -36,11 +36,11 @@ export class OutputIndex {
   private readonly byKey = new Map<string, Manifest>();
   private readonly policies: Manifest[] = [];
   private readonly policiesByNamespace = new Map<string, readonly Manifest[]>();
-  private readonly pods = new Map<string, WorkloadPod[]>();
+  private pods: Map<string, WorkloadPod[]> | undefined;
 
   constructor(readonly output: SynthOutput) {
     this.manifests = output.manifests.map((m) => m.manifest);
-    for (const [at, { manifest: m, where }] of output.manifests.entries()) {
+    for (const { manifest: m, where } of output.manifests) {
       this.places.set(m, where);
       const kind = m.kind ?? '';
       const list = this.byKind.get(kind) ?? [];
@@ -49,14 +49,6 @@ export class OutputIndex {
       const key = objectKey(kind, m.metadata?.namespace ?? '', m.metadata?.name ?? '');
       if (!this.byKey.has(key)) this.byKey.set(key, m);
       if (POLICY_KINDS.has(kind) || kind === CLUSTERWIDE_POLICY) this.policies.push(m);
-      const path = podTemplatePath(m);
-      const pod = path && podTemplateAt(m, path);
-      if (pod) {
-        const podKey = objectKey('', m.metadata?.namespace ?? '', podServiceAccount(pod));
-        const pods = this.pods.get(podKey) ?? [];
-        pods.push({ manifest: m, pod, at });
-        this.pods.set(podKey, pods);
-      }
     }
     this.rbac = new RbacAuthorizer(this.manifests);
     this.terraform = new TerraformIndex(output.stacks);
@@ -83,9 +75,25 @@ export class OutputIndex {
    * in output order.
    */
   podsRunningAs(namespace: string, name: string): readonly WorkloadPod[] {
-    const here = this.pods.get(objectKey('', namespace, name)) ?? [];
-    const anywhere = namespace === '' ? [] : this.pods.get(objectKey('', '', name)) ?? [];
+    const pods = this.pods ?? (this.pods = this.podsByServiceAccount());
+    const here = pods.get(objectKey('', namespace, name)) ?? [];
+    const anywhere = namespace === '' ? [] : pods.get(objectKey('', '', name)) ?? [];
     return anywhere.length === 0 ? here : [...here, ...anywhere].sort((a, b) => a.at - b.at);
+  }
+
+  /** Workloads by namespace (`''` when absent or empty) and the ServiceAccount their pods run as: built on first use, once. */
+  private podsByServiceAccount(): Map<string, WorkloadPod[]> {
+    const pods = new Map<string, WorkloadPod[]>();
+    this.manifests.forEach((m, at) => {
+      const path = podTemplatePath(m);
+      const pod = path && podTemplateAt(m, path);
+      if (!pod) return;
+      const key = objectKey('', m.metadata?.namespace ?? '', podServiceAccount(pod));
+      const list = pods.get(key) ?? [];
+      list.push({ manifest: m, pod, at });
+      pods.set(key, list);
+    });
+    return pods;
   }
 
   /**

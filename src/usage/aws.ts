@@ -48,7 +48,6 @@ export function resourcesOf(call: CloudTrailAllowedCall): string[] {
   return [];
 }
 
-
 /** `ecs:DescribeServices, cloudwatch:GetMetricData on *`. */
 export function statementText(s: IamStatement): string {
   const actions = s.Action !== undefined ? oneOrMany(s.Action).join(', ') : `every action but ${oneOrMany(s.NotAction).join(', ')}`;

@@ -154,4 +154,13 @@ describe('GT-K8S-008: a workload runs as the agent without wirePod', () => {
     new KubeDeployment(new Chart(app, 'loose'), 'Loose', { spec: { selector: {}, template: { spec: { serviceAccountName: 'incident-responder', containers: [{ name: 'a' }] } } } });
     expect(unwired(app)).toEqual([expect.stringMatching(/^warning loose\/Loose: Deployment .* runs as the agent's ServiceAccount incident-responder without the pod labels/)]);
   });
+
+  it('warns on a namespace written as an empty string (it lands where it is applied, like none), in output order beside the agent\'s own', () => {
+    const { app, chart } = setup();
+    const blank = new KubeDeployment(new Chart(app, 'blank'), 'Blank', { spec: { selector: {}, template: { spec: { serviceAccountName: 'incident-responder', containers: [{ name: 'a' }] } } } });
+    blank.addJsonPatch(JsonPatch.add('/metadata/namespace', ''));
+    new KubeDeployment(chart, 'Named', { spec: { selector: {}, template: { spec: { serviceAccountName: 'incident-responder', containers: [{ name: 'b' }] } } } });
+    new KubeDeployment(new Chart(app, 'loose'), 'Loose', { spec: { selector: {}, template: { spec: { serviceAccountName: 'incident-responder', containers: [{ name: 'c' }] } } } });
+    expect(unwired(app).map((f) => f.split(':')[0])).toEqual(['warning agent/Named', 'warning blank/Blank', 'warning loose/Loose']);
+  });
 });

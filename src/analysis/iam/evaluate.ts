@@ -43,9 +43,11 @@ export interface IamRequest {
  */
 export type IamDecision = 'allow' | 'implicit-deny' | 'explicit-deny';
 
-/** The strings of a policy field; values of other types (from hand-written JSON) are ignored. */
-/** The strings of a policy field that takes one string or a list of them (`Action`, `Resource`, a principal, a condition value). */
-export function oneOrMany(value: OneOrMany<string> | unknown): string[] {
+/**
+ * The strings of a policy field that takes one string or a list of them (`Action`, `Resource`, a
+ * principal, a condition value); values of other types (from hand-written JSON) are ignored.
+ */
+export function oneOrMany(value: unknown): string[] {
   if (typeof value === 'string') return [value];
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }

@@ -44,7 +44,6 @@ export interface AwsRoleGrant {
   readonly namedBy: readonly TerraformResource[];
 }
 
-
 /** The statements of a policy JSON string; undefined when it is not literal JSON. */
 export function statementsOf(json: unknown): IamStatement[] | undefined {
   if (typeof json !== 'string') return undefined;
