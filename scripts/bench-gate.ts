@@ -15,7 +15,9 @@
  * (`main(['evaluate', ...])`: flag parsing, state file, policy, evaluation, digest, text report),
  * the bare loop and the CLI once more on a file `--flat-lines` long (10x by default: ten times
  * the history, same windows) for the ratio and the peak RSS there (`--flat-runs` interleaved rounds, medians), one 50 MiB evidence line, and
- * `trust-gate backtest` over the last year of the evidence with a 1-day step.
+ * `trust-gate backtest` over the last year of the evidence with a 1-day step. The CLI and
+ * backtest programs set V8's flags as `bin/trust-gate.js` does (src/cli/heap.ts); the bare loop
+ * and the library evaluator keep Node's defaults.
  *
  * The evaluator runs on the example's state (phase 2 since October 1) and on a phase entered in
  * June, whose windows hold three times as many incident ids: the gate's memory and a good part
@@ -160,6 +162,7 @@ const PROGRAMS = {
   /** The whole CLI, as `trust-gate evaluate --state S --evidence F --now T` runs it, output discarded. */
   cli: program(`
     const lib = process.argv[2];
+    require(lib + '/cli/heap.js').boundYoungGeneration(); // as bin/trust-gate.js does
     const { writeFileSync } = require('node:fs');
     const stateFile = file + '.state.json';
     writeFileSync(stateFile, process.argv[3]);
@@ -171,6 +174,7 @@ const PROGRAMS = {
   /** trust-gate backtest over the last year, one evaluation a day. */
   backtest: program(`
     const lib = process.argv[2];
+    require(lib + '/cli/heap.js').boundYoungGeneration(); // as bin/trust-gate.js does
     const { writeFileSync } = require('node:fs');
     const stateFile = file + '.state.json';
     writeFileSync(stateFile, process.argv[3]);
