@@ -59,11 +59,23 @@ export interface ValidationHost {
 const registry = new WeakMap<ValidationHost, GuardedAgent[]>();
 
 /**
+ * Tells the guard which validation passes belong to one synthesis of the host's app. cdk8s
+ * validates the whole app once per chart besides once itself, so an app with one chart per agent
+ * would read (serialize) its whole output once per chart: quadratic in the number of agents.
+ */
+export interface SynthesisScope {
+  /** The same number for every validation pass inside one synthesis; undefined outside one. */
+  current(): number | undefined;
+}
+
+/**
  * Registers an agent with the guard of `host`. The first agent adds one validation to the host;
  * at synth it reads the host's output once (`output`) and checks every registered agent against
- * its phase ceiling, so access granted anywhere under the host fails synthesis.
+ * its phase ceiling, so access granted anywhere under the host fails synthesis. With `scope`, the
+ * passes of one synthesis after the first reuse its result (the output cannot change in between
+ * unless code run by the serialization itself changes it); every new synthesis reads the output again.
  */
-export function registerGuard(host: ValidationHost, agent: GuardedAgent, output: () => SynthOutput): void {
+export function registerGuard(host: ValidationHost, agent: GuardedAgent, output: () => SynthOutput, scope?: SynthesisScope): void {
   const agents = registry.get(host);
   if (agents) {
     agents.push(agent);
@@ -72,21 +84,24 @@ export function registerGuard(host: ValidationHost, agent: GuardedAgent, output:
   const list = [agent];
   registry.set(host, list);
   const warn = stderrOnce();
-  host.node.addValidation({ validate: once((o) => guardMessages(o, list, warn), () => ({ output: output(), agents: list.length })) });
+  host.node.addValidation({ validate: once((o) => guardMessages(o, list, warn), () => ({ output: output(), agents: list.length }), scope) });
 }
 
 /**
  * `check` over the host's output, reusing the last result while the output (and the number of
- * agents) is the same: cdk8s validates the app twice per `synthYaml()` (once itself, once per
- * chart), and the guard is pure, so the second run would only repeat the first.
+ * agents) is the same, and without reading the output again inside the synthesis it was computed
+ * in: the guard is pure, so a second run would only repeat the first.
  */
-function once(check: (output: SynthOutput) => string[], read: () => { readonly output: SynthOutput; readonly agents: number }): () => string[] {
-  let last: { readonly key: string; readonly messages: string[] } | undefined;
+function once(check: (output: SynthOutput) => string[], read: () => { readonly output: SynthOutput; readonly agents: number }, scope: SynthesisScope | undefined): () => string[] {
+  let last: { readonly key: string; readonly messages: string[]; readonly synthesis: number | undefined } | undefined;
   return () => {
-    const { output, agents } = read();
-    // A digest, so the app does not keep a copy of its whole serialized output between syntheses.
-    const key = createHash('sha256').update(`${agents}\u0000${JSON.stringify(output)}`).digest('hex');
-    if (last?.key !== key) last = { key, messages: check(output) };
+    const synthesis = scope?.current();
+    if (synthesis === undefined || last?.synthesis !== synthesis) {
+      const { output, agents } = read();
+      // A digest, so the app does not keep a copy of its whole serialized output between syntheses.
+      const key = createHash('sha256').update(`${agents}\u0000${JSON.stringify(output)}`).digest('hex');
+      last = { key, messages: last?.key === key ? last.messages : check(output), synthesis };
+    }
     return [...last.messages];
   };
 }
