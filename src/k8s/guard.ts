@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
 import type { IConstruct } from 'constructs';
 import { registerGuard, type GuardedAgent, type SynthesisScope } from '../analysis/guard/agents';
 import { manifestsFromObjects } from '../analysis/guard/synth';
@@ -21,39 +21,58 @@ export function synthesizedManifests(scope: IConstruct): SourcedManifest[] {
 }
 
 const SYNTH_METHODS = ['synth', 'synthYaml'] as const;
-const scopes = new WeakMap<IConstruct, SynthesisScope>();
+/** Marks App.prototype as wrapped and holds, per App, the numbers of its syntheses under way (innermost last). */
+const TRACKED = Symbol.for('graduated-trust.cdk8s-syntheses');
+
+interface Tracker {
+  count: number;
+  readonly underWay: WeakMap<object, number[]>;
+}
 
 /**
- * The syntheses of a cdk8s App: each outermost call of the root's `synth()` or `synthYaml()` gets
- * a new number. cdk8s validates the whole app once in that call and again for every chart it
- * serializes (`App._synthChart`), and offers no hook to tell those passes apart, so the two
- * methods of this one App instance are wrapped (the prototype is left alone). Outside them (a
- * chart's `toJson()`, `Testing.synth`, `app.node.validate()`) every validation reads the output.
+ * Wraps `synth()` and `synthYaml()` of cdk8s's App.prototype once, so each call of them (an
+ * override's `super.synth()` too) is one synthesis with its own number. cdk8s validates the whole
+ * app once in that call and again for every chart it serializes (`App._synthChart`), and offers no
+ * hook to tell those passes apart. The wrapper only counts; it changes nothing cdk8s does.
  */
-function synthesisScope(root: IConstruct): SynthesisScope {
-  const known = scopes.get(root);
+function tracker(): Tracker {
+  const proto = App.prototype as unknown as Record<string | symbol, unknown>;
+  const known = proto[TRACKED] as Tracker | undefined;
   if (known) return known;
-  let count = 0;
-  let depth = 0;
-  let current: number | undefined;
-  const host = root as unknown as Record<string, unknown>;
+  const made: Tracker = { count: 0, underWay: new WeakMap() };
   for (const name of SYNTH_METHODS) {
-    const original = host[name];
-    if (typeof original !== 'function') continue;
-    Object.defineProperty(root, name, {
+    const original = proto[name] as (...args: unknown[]) => unknown;
+    Object.defineProperty(proto, name, {
       configurable: true,
       writable: true,
-      value: function (this: unknown, ...args: unknown[]): unknown {
-        if (depth++ === 0) current = ++count;
+      value: function (this: object, ...args: unknown[]): unknown {
+        const stack = made.underWay.get(this) ?? [];
+        made.underWay.set(this, stack);
+        stack.push(++made.count);
         try {
-          return (original as (...a: unknown[]) => unknown).apply(this, args);
+          return original.apply(this, args);
         } finally {
-          if (--depth === 0) current = undefined;
+          stack.pop();
         }
       },
     });
   }
-  const scope: SynthesisScope = { current: () => current };
-  scopes.set(root, scope);
-  return scope;
+  Object.defineProperty(proto, TRACKED, { value: made });
+  return made;
+}
+
+/**
+ * The syntheses of the App at `root`; undefined when the root is not an App of this cdk8s (then
+ * every validation pass reads the output). Outside a synthesis (a chart's `toJson()`,
+ * `Testing.synth`, `app.node.validate()`) every validation reads the output too.
+ */
+function synthesisScope(root: IConstruct): SynthesisScope | undefined {
+  if (!(root instanceof App)) return undefined;
+  const { underWay } = tracker();
+  return {
+    current: () => {
+      const stack = underWay.get(root);
+      return stack && stack.length > 0 ? stack[stack.length - 1] : undefined;
+    },
+  };
 }

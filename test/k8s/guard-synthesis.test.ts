@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch, Testing } from 'cdk8s';
+import { Construct } from 'constructs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { incidentResponder } from '../../examples/incident-responder';
 import { TrustPhasedAgent } from '../../src/k8s';
@@ -9,23 +10,36 @@ import { APPROVERS } from './helpers';
 
 const AGENTS = 12;
 
-/** One chart per agent, the layout that makes cdk8s validate the whole app once per chart. */
-function perChartApp(phase: 1 | 2 | 3 | 4 = 2): { app: App; charts: Chart[] } {
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'gt-synth-')) });
-  const charts = Array.from({ length: AGENTS }, (_, i) => {
-    const chart = new Chart(app, `agent-${i}`);
+/** AGENTS agents at phase 2, agent i in the chart `chartOf(i)`. */
+function addAgents(app: App, chartOf: (i: number) => Chart): Chart[] {
+  return Array.from({ length: AGENTS }, (_, i) => {
+    const chart = chartOf(i);
     const definition = { ...incidentResponder, name: `agent-${i}`, namespace: `team-${i % 3}`, podLabels: { 'app.kubernetes.io/name': `agent-${i}` } };
-    new TrustPhasedAgent(chart, 'Agent', { definition, phase, approvers: APPROVERS });
+    new TrustPhasedAgent(chart, `Agent${i}`, { definition, phase: 2, approvers: APPROVERS });
     return chart;
   });
-  return { app, charts };
+}
+
+const newApp = () => new App({ outdir: mkdtempSync(join(tmpdir(), 'gt-synth-')) });
+
+/** One chart per agent, the layout that makes cdk8s validate the whole app once per chart. */
+function perChartApp(): { app: App; charts: Chart[] } {
+  const app = newApp();
+  return { app, charts: addAgents(app, (i) => new Chart(app, `agent-${i}`)) };
+}
+
+function oneChartApp(): { app: App } {
+  const app = newApp();
+  const chart = new Chart(app, 'agents');
+  addAgents(app, () => chart);
+  return { app };
 }
 
 const apiObjects = (app: App) => app.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
 
 /** A RoleBinding in its own chart giving agent-0 a Role that deletes Deployments. */
 function widen(app: App): Chart {
-  const other = new Chart(app, 'other');
+  const other = new Chart(app, `other-${app.node.children.length}`);
   new ApiObject(other, 'Writer', {
     apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'writer', namespace: 'shop' },
     rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['delete'] }],
@@ -44,16 +58,16 @@ afterEach(() => {
 
 describe('the cdk8s guard over one synthesis', () => {
   for (const method of ['synthYaml', 'synth'] as const) {
-    it(`reads the app's output once per ${method}(), however many charts validate it`, () => {
+    it(`reads the app's output twice per ${method}(), however many charts validate it`, () => {
       const { app } = perChartApp();
       const objects = apiObjects(app).length;
       const toJson = vi.spyOn(ApiObject.prototype, 'toJson');
       app[method]();
-      // once for the guard, once for what cdk8s writes; it was once more for every chart
-      expect(toJson.mock.calls.length).toBe(2 * objects);
+      // twice for the guard (the first two validation passes), once for what cdk8s writes; it was once per chart and once more
+      expect(toJson.mock.calls.length).toBe(3 * objects);
       toJson.mockClear();
       app[method]();
-      expect(toJson.mock.calls.length, 'a second synthesis reads the output again').toBe(2 * objects);
+      expect(toJson.mock.calls.length, 'a second synthesis reads the output again').toBe(3 * objects);
     });
   }
 
@@ -80,9 +94,60 @@ describe('the cdk8s guard over one synthesis', () => {
     expect(() => app.synth()).not.toThrow();
   });
 
-  it('still guards a chart serialized on its own, outside any synthesis', () => {
+  it('still guards a chart serialized on its own, outside any synthesis, on every call', () => {
     const { app, charts } = perChartApp();
+    expect(() => charts[0]!.toJson()).not.toThrow();
+    expect(() => Testing.synth(charts[1]!)).not.toThrow();
     widen(app);
     expect(() => charts[0]!.toJson()).toThrowError(/GT-K8S-001/);
+    expect(() => Testing.synth(charts[1]!)).toThrowError(/GT-K8S-001/);
   });
+
+  for (const layout of ['one chart per agent', 'all agents in one chart'] as const) {
+    for (const method of ['synthYaml', 'synth'] as const) {
+      it(`catches what another construct's validation adds during the first pass (${layout}, ${method})`, () => {
+        const { app } = layout === 'one chart per agent' ? perChartApp() : oneChartApp();
+        new AddsInValidate(app, 'Prepares');
+        expect(() => app[method]()).toThrowError(/GT-K8S-001.*delete apps\/deployments/s);
+      });
+    }
+  }
+
+  for (const first of ['super.synth', 'this.synthYaml'] as const) {
+    it(`counts every call of cdk8s's synth as a synthesis: an override calling ${first}(), widening, then super.synth()`, () => {
+      expect(() => twoWrites(first).synth()).toThrowError(/GT-K8S-001/);
+    });
+  }
 });
+
+/** An App of one chart per agent whose synth() writes twice, widening the app in between; `first` is the first write. */
+function twoWrites(first: 'super.synth' | 'this.synthYaml'): App {
+  class TwoWrites extends App {
+    override synth(): void {
+      if (first === 'super.synth') super.synth();
+      else this.synthYaml();
+      widen(this);
+      super.synth();
+    }
+  }
+  const app = new TwoWrites({ outdir: newApp().outdir });
+  addAgents(app, (i) => new Chart(app, `agent-${i}`));
+  return app;
+}
+
+/** A construct that adds the widening binding the first time it is validated ("prepare in validate"). */
+class AddsInValidate extends Construct {
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    let done = false;
+    this.node.addValidation({
+      validate: () => {
+        if (!done) {
+          done = true;
+          widen(App.of(this) as App);
+        }
+        return [];
+      },
+    });
+  }
+}

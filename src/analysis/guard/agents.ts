@@ -69,11 +69,20 @@ export interface SynthesisScope {
 }
 
 /**
+ * How many validation passes of one synthesis read the output before the later ones reuse the
+ * result: the first, and the second, which sees what the other constructs' validations changed
+ * during the first (the guard runs first in a pass; cdk8s has no prepare phase, so some
+ * constructs add objects when validated).
+ */
+const READS_PER_SYNTHESIS = 2;
+
+/**
  * Registers an agent with the guard of `host`. The first agent adds one validation to the host;
  * at synth it reads the host's output once (`output`) and checks every registered agent against
  * its phase ceiling, so access granted anywhere under the host fails synthesis. With `scope`, the
- * passes of one synthesis after the first reuse its result (the output cannot change in between
- * unless code run by the serialization itself changes it); every new synthesis reads the output again.
+ * passes of one synthesis after the first READS_PER_SYNTHESIS reuse the result; every new
+ * synthesis reads the output again. (A validation that changes the app on every call, or code run
+ * by the serialization itself, can still change what is written after the guard read it.)
  */
 export function registerGuard(host: ValidationHost, agent: GuardedAgent, output: () => SynthOutput, scope?: SynthesisScope): void {
   const agents = registry.get(host);
@@ -89,19 +98,19 @@ export function registerGuard(host: ValidationHost, agent: GuardedAgent, output:
 
 /**
  * `check` over the host's output, reusing the last result while the output (and the number of
- * agents) is the same, and without reading the output again inside the synthesis it was computed
- * in: the guard is pure, so a second run would only repeat the first.
+ * agents) is the same, and without reading the output again after READS_PER_SYNTHESIS passes of
+ * one synthesis: the guard is pure, so a second run would only repeat the first.
  */
 function once(check: (output: SynthOutput) => string[], read: () => { readonly output: SynthOutput; readonly agents: number }, scope: SynthesisScope | undefined): () => string[] {
-  let last: { readonly key: string; readonly messages: string[]; readonly synthesis: number | undefined } | undefined;
+  let last: { readonly key: string; readonly messages: string[]; readonly synthesis: number | undefined; readonly reads: number } | undefined;
   return () => {
     const synthesis = scope?.current();
-    if (synthesis === undefined || last?.synthesis !== synthesis) {
-      const { output, agents } = read();
-      // A digest, so the app does not keep a copy of its whole serialized output between syntheses.
-      const key = createHash('sha256').update(`${agents}\u0000${JSON.stringify(output)}`).digest('hex');
-      last = { key, messages: last?.key === key ? last.messages : check(output), synthesis };
-    }
+    const inSynthesis = synthesis !== undefined && last?.synthesis === synthesis;
+    if (inSynthesis && last!.reads >= READS_PER_SYNTHESIS) return [...last!.messages];
+    const { output, agents } = read();
+    // A digest, so the app does not keep a copy of its whole serialized output between syntheses.
+    const key = createHash('sha256').update(`${agents}\u0000${JSON.stringify(output)}`).digest('hex');
+    last = { key, messages: last?.key === key ? last.messages : check(output), synthesis, reads: inSynthesis ? last!.reads + 1 : 1 };
     return [...last.messages];
   };
 }
