@@ -42,10 +42,10 @@ function tracker(): Tracker {
   const made: Tracker = { count: 0, underWay: new WeakMap() };
   for (const name of SYNTH_METHODS) {
     const original = proto[name] as (...args: unknown[]) => unknown;
-    Object.defineProperty(proto, name, {
-      configurable: true,
-      writable: true,
-      value: function (this: object, ...args: unknown[]): unknown {
+    const wrapped = {
+      // A method named as the original, so stack traces read as cdk8s's own.
+      [name](this: unknown, ...args: unknown[]): unknown {
+        if (typeof this !== 'object' || this === null) return original.apply(this, args); // unbound: cdk8s's own error
         const stack = made.underWay.get(this) ?? [];
         made.underWay.set(this, stack);
         stack.push(++made.count);
@@ -55,7 +55,8 @@ function tracker(): Tracker {
           stack.pop();
         }
       },
-    });
+    }[name];
+    Object.defineProperty(proto, name, { configurable: true, writable: true, value: wrapped });
   }
   Object.defineProperty(proto, TRACKED, { value: made });
   return made;
@@ -74,5 +75,6 @@ function synthesisScope(root: IConstruct): SynthesisScope | undefined {
       const stack = underWay.get(root);
       return stack && stack.length > 0 ? stack[stack.length - 1] : undefined;
     },
+    size: () => root.node.findAll().length,
   };
 }

@@ -52,6 +52,12 @@ function widen(app: App): Chart {
   return other;
 }
 
+/** Adds `delete apps/deployments` to the Role of the agent in `chart` by a JSON patch (an escape hatch). */
+function patchRole(app: App, chart: Chart): void {
+  const role = apiObjects(app).find((o) => o.kind === 'Role' && chart.node.findAll().includes(o))!;
+  role.addJsonPatch(JsonPatch.add('/rules/-', { apiGroups: ['apps'], resources: ['deployments'], verbs: ['delete'] }));
+}
+
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -81,8 +87,7 @@ describe('the cdk8s guard over one synthesis', () => {
   it("catches an escape hatch on an agent's own Role between two syntheses", () => {
     const { app, charts } = perChartApp();
     expect(() => app.synthYaml()).not.toThrow();
-    const role = apiObjects(app).find((o) => o.kind === 'Role' && charts[5]!.node.findAll().includes(o))!;
-    role.addJsonPatch(JsonPatch.add('/rules/-', { apiGroups: ['apps'], resources: ['deployments'], verbs: ['delete'] }));
+    patchRole(app, charts[5]!);
     expect(() => app.synthYaml()).toThrowError(/agent-5/);
   });
 
@@ -107,8 +112,25 @@ describe('the cdk8s guard over one synthesis', () => {
     for (const method of ['synthYaml', 'synth'] as const) {
       it(`catches what another construct's validation adds during the first pass (${layout}, ${method})`, () => {
         const { app } = layout === 'one chart per agent' ? perChartApp() : oneChartApp();
-        new AddsInValidate(app, 'Prepares');
+        new OnFirstValidation(app, 'Prepares', () => widen(app));
         expect(() => app[method]()).toThrowError(/GT-K8S-001.*delete apps\/deployments/s);
+      });
+    }
+  }
+
+  // A construct created by a validation is validated from the next pass on, after the guard read
+  // the output in it; the guard reads until the output and the tree stop changing. (With all
+  // agents in one chart cdk8s validates only twice, so such a chain can end after the last pass.)
+  const chains = {
+    'adds a binding': (app: App) => widen(app),
+    "patches an agent's own Role": (app: App, charts: Chart[]) => patchRole(app, charts[5]!),
+  };
+  for (const [what, action] of Object.entries(chains)) {
+    for (const method of ['synthYaml', 'synth'] as const) {
+      it(`catches a construct that a validation creates and that ${what} when first validated (${method})`, () => {
+        const { app, charts } = perChartApp();
+        new OnFirstValidation(charts[0]!, 'Outer', (outer) => new OnFirstValidation(outer, 'Inner', () => action(app, charts)));
+        expect(() => app[method]()).toThrowError(/GT-K8S-001/);
       });
     }
   }
@@ -135,16 +157,16 @@ function twoWrites(first: 'super.synth' | 'this.synthYaml'): App {
   return app;
 }
 
-/** A construct that adds the widening binding the first time it is validated ("prepare in validate"). */
-class AddsInValidate extends Construct {
-  constructor(scope: Construct, id: string) {
+/** A construct that runs `action` the first time it is validated ("prepare in validate": cdk8s has no prepare phase). */
+class OnFirstValidation extends Construct {
+  constructor(scope: Construct, id: string, action: (self: Construct) => void) {
     super(scope, id);
     let done = false;
     this.node.addValidation({
       validate: () => {
         if (!done) {
           done = true;
-          widen(App.of(this) as App);
+          action(this);
         }
         return [];
       },

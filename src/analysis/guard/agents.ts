@@ -66,23 +66,22 @@ const registry = new WeakMap<ValidationHost, GuardedAgent[]>();
 export interface SynthesisScope {
   /** The same number for every validation pass inside one synthesis; undefined outside one. */
   current(): number | undefined;
+  /** A cheap measure of the app's tree that changes when a construct is added or removed: its number of constructs. */
+  size(): number;
 }
-
-/**
- * How many validation passes of one synthesis read the output before the later ones reuse the
- * result: the first, and the second, which sees what the other constructs' validations changed
- * during the first (the guard runs first in a pass; cdk8s has no prepare phase, so some
- * constructs add objects when validated).
- */
-const READS_PER_SYNTHESIS = 2;
 
 /**
  * Registers an agent with the guard of `host`. The first agent adds one validation to the host;
  * at synth it reads the host's output once (`output`) and checks every registered agent against
- * its phase ceiling, so access granted anywhere under the host fails synthesis. With `scope`, the
- * passes of one synthesis after the first READS_PER_SYNTHESIS reuse the result; every new
- * synthesis reads the output again. (A validation that changes the app on every call, or code run
- * by the serialization itself, can still change what is written after the guard read it.)
+ * its phase ceiling, so access granted anywhere under the host fails synthesis.
+ *
+ * With `scope`, the guard reads the output in every validation pass of a synthesis until it has
+ * settled: two reads in a row saw the same output and the same number of constructs, and that
+ * number has not changed since. Later passes reuse the result. The guard runs first in a pass and
+ * cdk8s has no prepare phase, so constructs that add or patch objects when validated (and the
+ * constructs those create, validated from the next pass on) are read before the output settles.
+ * Every new synthesis reads the output again. Not seen, as with any validation: an object changed
+ * in place by a validation after the output settled, and code run by the serialization itself.
  */
 export function registerGuard(host: ValidationHost, agent: GuardedAgent, output: () => SynthOutput, scope?: SynthesisScope): void {
   const agents = registry.get(host);
@@ -96,21 +95,34 @@ export function registerGuard(host: ValidationHost, agent: GuardedAgent, output:
   host.node.addValidation({ validate: once((o) => guardMessages(o, list, warn), () => ({ output: output(), agents: list.length }), scope) });
 }
 
+interface LastRead {
+  /** Digest of the agent count and the serialized output. */
+  readonly key: string;
+  readonly messages: string[];
+  readonly synthesis: number | undefined;
+  /** `scope.size()` at the read (-1 outside a synthesis). */
+  readonly size: number;
+  /** Whether this read saw what the read before it in the same synthesis saw: key and size. */
+  readonly settled: boolean;
+}
+
 /**
  * `check` over the host's output, reusing the last result while the output (and the number of
- * agents) is the same, and without reading the output again after READS_PER_SYNTHESIS passes of
- * one synthesis: the guard is pure, so a second run would only repeat the first.
+ * agents) is the same, and without reading the output again once it has settled within one
+ * synthesis (see registerGuard): the guard is pure, so a second run would only repeat the first.
  */
 function once(check: (output: SynthOutput) => string[], read: () => { readonly output: SynthOutput; readonly agents: number }, scope: SynthesisScope | undefined): () => string[] {
-  let last: { readonly key: string; readonly messages: string[]; readonly synthesis: number | undefined; readonly reads: number } | undefined;
+  let last: LastRead | undefined;
   return () => {
     const synthesis = scope?.current();
+    const size = synthesis === undefined ? -1 : scope!.size();
     const inSynthesis = synthesis !== undefined && last?.synthesis === synthesis;
-    if (inSynthesis && last!.reads >= READS_PER_SYNTHESIS) return [...last!.messages];
+    if (inSynthesis && last!.settled && last!.size === size) return [...last!.messages];
     const { output, agents } = read();
     // A digest, so the app does not keep a copy of its whole serialized output between syntheses.
     const key = createHash('sha256').update(`${agents}\u0000${JSON.stringify(output)}`).digest('hex');
-    last = { key, messages: last?.key === key ? last.messages : check(output), synthesis, reads: inSynthesis ? last!.reads + 1 : 1 };
+    const settled = inSynthesis && last!.key === key && last!.size === size;
+    last = { key, messages: last?.key === key ? last.messages : check(output), synthesis, size, settled };
     return [...last.messages];
   };
 }
