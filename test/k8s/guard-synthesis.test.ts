@@ -64,16 +64,17 @@ afterEach(() => {
 
 describe('the cdk8s guard over one synthesis', () => {
   for (const method of ['synthYaml', 'synth'] as const) {
-    it(`reads the app's output twice per ${method}(), however many charts validate it`, () => {
+    it(`reads the app's output three times per ${method}(), however many charts validate it`, () => {
       const { app } = perChartApp();
       const objects = apiObjects(app).length;
       const toJson = vi.spyOn(ApiObject.prototype, 'toJson');
       app[method]();
-      // twice for the guard (the first two validation passes), once for what cdk8s writes; it was once per chart and once more
-      expect(toJson.mock.calls.length).toBe(3 * objects);
+      // three times for the guard (the first two validation passes and the last), once for what cdk8s writes;
+      // it was once per chart and once more
+      expect(toJson.mock.calls.length).toBe(4 * objects);
       toJson.mockClear();
       app[method]();
-      expect(toJson.mock.calls.length, 'a second synthesis reads the output again').toBe(3 * objects);
+      expect(toJson.mock.calls.length, 'a second synthesis reads the output again').toBe(4 * objects);
     });
   }
 
@@ -130,6 +131,41 @@ describe('the cdk8s guard over one synthesis', () => {
       it(`catches a construct that a validation creates and that ${what} when first validated (${method})`, () => {
         const { app, charts } = perChartApp();
         new OnFirstValidation(charts[0]!, 'Outer', (outer) => new OnFirstValidation(outer, 'Inner', () => action(app, charts)));
+        expect(() => app[method]()).toThrowError(/GT-K8S-001/);
+      });
+    }
+  }
+
+  // Changes the output does not show until a later pass: the guard reads the last pass too.
+  const stateOnly = {
+    'a collector that turns requests from a later chart into rules on the Role': (app: App, charts: Chart[]) => {
+      const requested = new Set<string>();
+      const applied = new Set<string>();
+      new Construct(charts[0]!, 'Collector').node.addValidation({
+        validate: () => {
+          for (const verb of requested) {
+            if (applied.has(verb)) continue;
+            applied.add(verb);
+            patchRole(app, charts[5]!);
+          }
+          return [];
+        },
+      });
+      new Construct(charts[AGENTS - 1]!, 'Requester').node.addValidation({ validate: () => (requested.add('delete'), []) });
+    },
+    'a construct replaced by one that patches the Role (the number of constructs unchanged)': (app: App, charts: Chart[]) => {
+      new Construct(charts[1]!, 'Placeholder');
+      new OnFirstValidation(charts[0]!, 'Swapper', () => {
+        charts[1]!.node.tryRemoveChild('Placeholder');
+        new OnFirstValidation(charts[1]!, 'Replacement', () => patchRole(app, charts[5]!));
+      });
+    },
+  };
+  for (const [what, arrange] of Object.entries(stateOnly)) {
+    for (const method of ['synthYaml', 'synth'] as const) {
+      it(`catches ${what} (${method})`, () => {
+        const { app, charts } = perChartApp();
+        arrange(app, charts);
         expect(() => app[method]()).toThrowError(/GT-K8S-001/);
       });
     }

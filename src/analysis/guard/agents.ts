@@ -68,6 +68,8 @@ export interface SynthesisScope {
   current(): number | undefined;
   /** A cheap measure of the app's tree that changes when a construct is added or removed: its number of constructs. */
   size(): number;
+  /** How many validation passes the current synthesis runs; asked from its second pass on. */
+  passes(): number;
 }
 
 /**
@@ -76,12 +78,14 @@ export interface SynthesisScope {
  * its phase ceiling, so access granted anywhere under the host fails synthesis.
  *
  * With `scope`, the guard reads the output in every validation pass of a synthesis until it has
- * settled: two reads in a row saw the same output and the same number of constructs, and that
- * number has not changed since. Later passes reuse the result. The guard runs first in a pass and
- * cdk8s has no prepare phase, so constructs that add or patch objects when validated (and the
- * constructs those create, validated from the next pass on) are read before the output settles.
- * Every new synthesis reads the output again. Not seen, as with any validation: an object changed
- * in place by a validation after the output settled, and code run by the serialization itself.
+ * settled (two reads in a row saw the same output and the same number of constructs, and that
+ * number has not changed since), and again in the last pass; the passes in between reuse the
+ * result. The guard runs first in a pass and cdk8s has no prepare phase, so constructs that add or
+ * patch objects when validated (and the constructs those create, validated from the next pass on)
+ * are read before the output settles, and what a validation changes later, in reply to state the
+ * output does not show, is read in the last pass. Every new synthesis reads the output again. Not
+ * seen, as with any validation: a change made during the last pass, or made and undone between
+ * the guard's reads, and code run by the serialization itself.
  */
 export function registerGuard(host: ValidationHost, agent: GuardedAgent, output: () => SynthOutput, scope?: SynthesisScope): void {
   const agents = registry.get(host);
@@ -95,34 +99,44 @@ export function registerGuard(host: ValidationHost, agent: GuardedAgent, output:
   host.node.addValidation({ validate: once((o) => guardMessages(o, list, warn), () => ({ output: output(), agents: list.length }), scope) });
 }
 
-interface LastRead {
-  /** Digest of the agent count and the serialized output. */
+interface LastPass {
+  /** Digest of the agent count and the serialized output, at the last read. */
   readonly key: string;
   readonly messages: string[];
   readonly synthesis: number | undefined;
-  /** `scope.size()` at the read (-1 outside a synthesis). */
+  /** The pass's index in its synthesis (0 outside one). */
+  readonly pass: number;
+  /** How many passes the synthesis runs, once asked (from the second pass on). */
+  readonly passes: number | undefined;
+  /** `scope.size()` at the last read (-1 outside a synthesis). */
   readonly size: number;
-  /** Whether this read saw what the read before it in the same synthesis saw: key and size. */
+  /** Whether the last read saw what the read before it in the same synthesis saw: key and size. */
   readonly settled: boolean;
 }
 
 /**
  * `check` over the host's output, reusing the last result while the output (and the number of
- * agents) is the same, and without reading the output again once it has settled within one
- * synthesis (see registerGuard): the guard is pure, so a second run would only repeat the first.
+ * agents) is the same, and without reading the output in the passes of one synthesis between its
+ * settling and its last pass (see registerGuard): the guard is pure, so a second run would only
+ * repeat the first.
  */
 function once(check: (output: SynthOutput) => string[], read: () => { readonly output: SynthOutput; readonly agents: number }, scope: SynthesisScope | undefined): () => string[] {
-  let last: LastRead | undefined;
+  let last: LastPass | undefined;
   return () => {
     const synthesis = scope?.current();
-    const size = synthesis === undefined ? -1 : scope!.size();
     const inSynthesis = synthesis !== undefined && last?.synthesis === synthesis;
-    if (inSynthesis && last!.settled && last!.size === size) return [...last!.messages];
+    const pass = inSynthesis ? last!.pass + 1 : 0;
+    const passes = inSynthesis ? last!.passes ?? scope!.passes() : undefined; // cdk8s's list of charts is fixed after the first pass
+    const size = synthesis === undefined ? -1 : scope!.size();
+    if (inSynthesis && last!.settled && last!.size === size && pass < passes! - 1) {
+      last = { ...last!, pass, passes };
+      return [...last.messages];
+    }
     const { output, agents } = read();
     // A digest, so the app does not keep a copy of its whole serialized output between syntheses.
     const key = createHash('sha256').update(`${agents}\u0000${JSON.stringify(output)}`).digest('hex');
     const settled = inSynthesis && last!.key === key && last!.size === size;
-    last = { key, messages: last?.key === key ? last.messages : check(output), synthesis, size, settled };
+    last = { key, messages: last?.key === key ? last.messages : check(output), synthesis, pass, passes, size, settled };
     return [...last.messages];
   };
 }
