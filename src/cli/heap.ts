@@ -16,7 +16,10 @@
  *
  * `--max-semi-space-size` would say this directly, but it is read once when the heap is set up,
  * before any JavaScript runs; the growth factor is read each time V8 grows the young generation,
- * so setting it at start-up works (test/cli/heap.test.ts checks that V8 still honours it).
+ * so setting it at start-up works (test/cli/heap.test.ts checks that V8 still honours it). Some
+ * V8 releases clamp the factor to at least 2 (`DEFINE_MIN_VALUE_IMPLICATION` in
+ * flag-definitions.h); under such a Node the flag changes nothing, memory grows with the file as
+ * before, and that test fails, so the upgrade is noticed.
  */
 import { setFlagsFromString } from 'node:v8';
 
