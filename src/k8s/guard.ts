@@ -75,7 +75,6 @@ function synthesisScope(root: IConstruct): SynthesisScope | undefined {
       const stack = underWay.get(root);
       return stack && stack.length > 0 ? stack[stack.length - 1] : undefined;
     },
-    size: () => root.node.findAll().length,
     // synth() and synthYaml() validate once, then once more in each chart's toJson(); synth() with
     // FOLDER_PER_CHART_FILE_PER_RESOURCE serializes without toJson(), so its one pass is also its last
     passes: () => 1 + root.charts.length,

@@ -120,8 +120,8 @@ describe('the cdk8s guard over one synthesis', () => {
   }
 
   // A construct created by a validation is validated from the next pass on, after the guard read
-  // the output in it; the guard reads until the output and the tree stop changing. (With all
-  // agents in one chart cdk8s validates only twice, so such a chain can end after the last pass.)
+  // the output in it; what it changes is still there in the last pass, which the guard reads. (With
+  // all agents in one chart cdk8s validates only twice, so such a chain can end after the last pass.)
   const chains = {
     'adds a binding': (app: App) => widen(app),
     "patches an agent's own Role": (app: App, charts: Chart[]) => patchRole(app, charts[5]!),

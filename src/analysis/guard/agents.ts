@@ -66,8 +66,6 @@ const registry = new WeakMap<ValidationHost, GuardedAgent[]>();
 export interface SynthesisScope {
   /** The same number for every validation pass inside one synthesis; undefined outside one. */
   current(): number | undefined;
-  /** A cheap measure of the app's tree that changes when a construct is added or removed: its number of constructs. */
-  size(): number;
   /** How many validation passes the current synthesis runs; asked from its second pass on. */
   passes(): number;
 }
@@ -77,15 +75,13 @@ export interface SynthesisScope {
  * at synth it reads the host's output once (`output`) and checks every registered agent against
  * its phase ceiling, so access granted anywhere under the host fails synthesis.
  *
- * With `scope`, the guard reads the output in every validation pass of a synthesis until it has
- * settled (two reads in a row saw the same output and the same number of constructs, and that
- * number has not changed since), and again in the last pass; the passes in between reuse the
- * result. The guard runs first in a pass and cdk8s has no prepare phase, so constructs that add or
- * patch objects when validated (and the constructs those create, validated from the next pass on)
- * are read before the output settles, and what a validation changes later, in reply to state the
- * output does not show, is read in the last pass. Every new synthesis reads the output again. Not
- * seen, as with any validation: a change made during the last pass, or made and undone between
- * the guard's reads, and code run by the serialization itself.
+ * With `scope`, the guard reads the output in the first two validation passes of a synthesis and
+ * in its last; the passes in between reuse the result. The guard runs first in a pass and cdk8s
+ * has no prepare phase: what other constructs' validations add in the first pass is read in the
+ * second, before anything is written, and whatever they change later and is still there at the
+ * end is read in the last pass, so synthesis fails. Every new synthesis reads the output again.
+ * Not seen, as with any validation: a change made during the last pass, or made after the second
+ * and undone before the last, and code run by the serialization itself.
  */
 export function registerGuard(host: ValidationHost, agent: GuardedAgent, output: () => SynthOutput, scope?: SynthesisScope): void {
   const agents = registry.get(host);
@@ -108,17 +104,13 @@ interface LastPass {
   readonly pass: number;
   /** How many passes the synthesis runs, once asked (from the second pass on). */
   readonly passes: number | undefined;
-  /** `scope.size()` at the last read (-1 outside a synthesis). */
-  readonly size: number;
-  /** Whether the last read saw what the read before it in the same synthesis saw: key and size. */
-  readonly settled: boolean;
 }
 
 /**
  * `check` over the host's output, reusing the last result while the output (and the number of
  * agents) is the same, and without reading the output in the passes of one synthesis between its
- * settling and its last pass (see registerGuard): the guard is pure, so a second run would only
- * repeat the first.
+ * second and its last (see registerGuard): the guard is pure, so a second run would only repeat
+ * the first.
  */
 function once(check: (output: SynthOutput) => string[], read: () => { readonly output: SynthOutput; readonly agents: number }, scope: SynthesisScope | undefined): () => string[] {
   let last: LastPass | undefined;
@@ -127,16 +119,14 @@ function once(check: (output: SynthOutput) => string[], read: () => { readonly o
     const inSynthesis = synthesis !== undefined && last?.synthesis === synthesis;
     const pass = inSynthesis ? last!.pass + 1 : 0;
     const passes = inSynthesis ? last!.passes ?? scope!.passes() : undefined; // cdk8s's list of charts is fixed after the first pass
-    const size = synthesis === undefined ? -1 : scope!.size();
-    if (inSynthesis && last!.settled && last!.size === size && pass < passes! - 1) {
+    if (pass > 1 && pass < passes! - 1) {
       last = { ...last!, pass, passes };
       return [...last.messages];
     }
     const { output, agents } = read();
     // A digest, so the app does not keep a copy of its whole serialized output between syntheses.
     const key = createHash('sha256').update(`${agents}\u0000${JSON.stringify(output)}`).digest('hex');
-    const settled = inSynthesis && last!.key === key && last!.size === size;
-    last = { key, messages: last?.key === key ? last.messages : check(output), synthesis, pass, passes, size, settled };
+    last = { key, messages: last?.key === key ? last.messages : check(output), synthesis, pass, passes };
     return [...last.messages];
   };
 }
