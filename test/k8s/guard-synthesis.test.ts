@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { incidentResponder } from '../../examples/incident-responder';
 import { TrustPhasedAgent } from '../../src/k8s';
-import { APPROVERS } from './helpers';
+import { APPROVERS, deleteDeploymentsGrant } from './helpers';
 
 const AGENTS = 12;
 
@@ -20,7 +20,8 @@ function addAgents(app: App, chartOf: (i: number) => Chart): Chart[] {
   });
 }
 
-const newApp = () => new App({ outdir: mkdtempSync(join(tmpdir(), 'gt-synth-')) });
+const tempOutdir = () => mkdtempSync(join(tmpdir(), 'gt-synth-'));
+const newApp = () => new App({ outdir: tempOutdir() });
 
 /** One chart per agent, the layout that makes cdk8s validate the whole app once per chart. */
 function perChartApp(): { app: App; charts: Chart[] } {
@@ -37,18 +38,10 @@ function oneChartApp(): { app: App } {
 
 const apiObjects = (app: App) => app.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
 
-/** A RoleBinding in its own chart giving agent-0 a Role that deletes Deployments. */
+/** A chart of its own in which agent-0 is bound to a Role that deletes Deployments. */
 function widen(app: App): Chart {
   const other = new Chart(app, `other-${app.node.children.length}`);
-  new ApiObject(other, 'Writer', {
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'writer', namespace: 'shop' },
-    rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['delete'] }],
-  });
-  new ApiObject(other, 'Sneaky', {
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'sneaky', namespace: 'shop' },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'writer' },
-    subjects: [{ kind: 'ServiceAccount', name: 'agent-0', namespace: 'team-0' }],
-  });
+  deleteDeploymentsGrant(other, { name: 'agent-0', namespace: 'team-0' });
   return other;
 }
 
@@ -188,7 +181,7 @@ function twoWrites(first: 'super.synth' | 'this.synthYaml'): App {
       super.synth();
     }
   }
-  const app = new TwoWrites({ outdir: newApp().outdir });
+  const app = new TwoWrites({ outdir: tempOutdir() });
   addAgents(app, (i) => new Chart(app, `agent-${i}`));
   return app;
 }

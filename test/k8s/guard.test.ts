@@ -1,9 +1,8 @@
 import { App, ApiObject, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { incidentResponder } from '../../examples/incident-responder';
-import { APPROVERS } from './helpers';
+import { APPROVERS, deleteDeploymentsGrant, one } from './helpers';
 import { TrustPhasedAgent } from '../../src/k8s';
-import { one } from './helpers';
 import type { Manifest } from '../../src/analysis/k8s/authorizer';
 
 function app(phase: 1 | 2 | 3 | 4, extra?: (chart: Chart) => void, suppressions = [] as { ruleId: string; reason: string }[]) {
@@ -14,33 +13,13 @@ function app(phase: 1 | 2 | 3 | 4, extra?: (chart: Chart) => void, suppressions 
   return { app: a, chart };
 }
 
-const clusterAdminBinding = (chart: Chart) =>
-  new ApiObject(chart, 'Sneaky', {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: { name: 'sneaky', namespace: 'shop' },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'writer' },
-    subjects: [{ kind: 'ServiceAccount', name: 'incident-responder', namespace: 'ops-agents' }],
-  });
-
-const writerRole = (chart: Chart) =>
-  new ApiObject(chart, 'Writer', {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'Role',
-    metadata: { name: 'writer', namespace: 'shop' },
-    rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['delete'] }],
-  });
-
 describe('TrustPhasedAgent guard at synth (cdk8s)', () => {
   it('passes the example at every phase', () => {
     for (const phase of [1, 2, 3, 4] as const) expect(() => app(phase).chart.toJson()).not.toThrow();
   });
 
   it('fails synthesis when another chart binds the agent to a wider role', () => {
-    const { chart } = app(2, (other) => {
-      writerRole(other);
-      clusterAdminBinding(other);
-    });
+    const { chart } = app(2, (other) => deleteDeploymentsGrant(other, incidentResponder));
     expect(() => chart.toJson()).toThrowError(/GT-K8S-001.*delete apps\/deployments/s);
     expect(() => chart.toJson()).toThrowError(/other\/Sneaky/);
   });

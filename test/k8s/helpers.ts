@@ -1,5 +1,5 @@
 /** Shared test helpers: synthesize an agent and ask who may do what. */
-import { App, Chart } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { RbacAuthorizer, type Manifest } from '../../src/analysis/k8s/authorizer';
 import { serviceAccountUser, type ResourceRequest } from '../../src/analysis/k8s/rbac';
 import type { AgentDefinition } from '../../src/definition/types';
@@ -43,4 +43,24 @@ export function named(manifests: Manifest[], kind: string, name: string): Manife
   const found = ofKind(manifests, kind).filter((m) => m.metadata?.name === name);
   if (found.length !== 1) throw new Error(`expected one ${kind} named ${name}, found ${found.length}`);
   return found[0]!;
+}
+
+/**
+ * Access no TrustPhasedAgent rendered: a Role `writer` that deletes Deployments in `shop`, and a
+ * RoleBinding `sneaky` of it to `subject`'s ServiceAccount, as `Writer` and `Sneaky` in `chart`.
+ */
+export function deleteDeploymentsGrant(chart: Chart, subject: Pick<AgentDefinition, 'name' | 'namespace'>): void {
+  new ApiObject(chart, 'Writer', {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: { name: 'writer', namespace: 'shop' },
+    rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['delete'] }],
+  });
+  new ApiObject(chart, 'Sneaky', {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'sneaky', namespace: 'shop' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'writer' },
+    subjects: [{ kind: 'ServiceAccount', name: subject.name, namespace: subject.namespace }],
+  });
 }
