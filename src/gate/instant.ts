@@ -11,14 +11,11 @@
 const ZERO = 48;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-function digits(text: string, from: number, count: number): number {
-  let value = 0;
-  for (let i = from; i < from + count; i++) {
-    const d = text.charCodeAt(i) - ZERO;
-    if (d < 0 || d > 9) return -1;
-    value = value * 10 + d;
-  }
-  return value;
+/** The two-digit number at `i`, or -1 (charCodeAt past the end is NaN, which fails both comparisons). */
+function twoDigits(text: string, i: number): number {
+  const a = text.charCodeAt(i) - ZERO;
+  const b = text.charCodeAt(i + 1) - ZERO;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 }
 
 function isLeap(year: number): boolean {
@@ -35,29 +32,20 @@ function daysFromCivil(year: number, month: number, day: number): number {
   return era * 146_097 + dayOfEra - 719_468;
 }
 
-// The last valid date part read and its start in ms: evidence is written in time order, so most
-// lines share their date with the line before and skip parsing it (measured: a third of the cost).
-// It starts as a valid date, so a text that begins with it is read correctly too (a sentinel
-// such as '\u0000' would pass any text beginning with that character as 1970-01-01).
-let lastDay = '1970-01-01';
+// The last valid date read (as the number yyyymmdd) and its start in ms: evidence is written in
+// time order, so most lines share their date with the line before and skip the calendar (measured:
+// a third of the cost). -1 matches no date.
+let lastDate = -1;
 let lastDayMs = 0;
 
-/** Start of the day `YYYY-MM-DD` that `text` begins with, in ms, or NaN; remembers a valid one. */
-function parseDay(text: string): number {
-  const year = digits(text, 0, 4);
-  const month = digits(text, 5, 2);
-  const day = digits(text, 8, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return NaN;
-  if (day > (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]!)) return NaN;
-  lastDay = text.slice(0, 10);
+/** Start of the day in ms, or NaN when the month or day is out of range; remembers a valid one. */
+function dayStart(year: number, month: number, day: number): number {
+  const date = year * 10_000 + month * 100 + day;
+  if (date === lastDate) return lastDayMs;
+  if (month < 1 || month > 12 || day < 1 || day > (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]!)) return NaN;
+  lastDate = date;
   lastDayMs = daysFromCivil(year, month, day) * 86_400_000;
   return lastDayMs;
-}
-
-/** Whether `text` begins with `lastDay` (a loop of charCodeAt: measured a few times faster than startsWith here). */
-function sameDay(text: string): boolean {
-  for (let i = 0; i < 10; i++) if (text.charCodeAt(i) !== lastDay.charCodeAt(i)) return false;
-  return true;
 }
 
 /**
@@ -68,38 +56,46 @@ function sameDay(text: string): boolean {
 export function parseInstant(text: string): number {
   const n = text.length;
   if (n < 20) return NaN;
-  const dayMs = sameDay(text) ? lastDayMs : parseDay(text);
-  const hour = digits(text, 11, 2);
-  const minute = digits(text, 14, 2);
-  const second = digits(text, 17, 2);
+  // Every field is read as two digits at a fixed place (the year as two pairs), then checked at once.
+  const century = twoDigits(text, 0);
+  const yearInCentury = twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
   const t = text.charCodeAt(10);
   if (
-    dayMs !== dayMs || (t !== 84 && t !== 116) || // T or t
-    hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58
+    (century | yearInCentury | month | day | hour | minute | second) < 0 ||
+    text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || (t !== 84 && t !== 116) || // - - T or t
+    text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58 || hour > 23 || minute > 59 || second > 59
   ) return NaN;
+  const dayMs = dayStart(century * 100 + yearInCentury, month, day);
+  if (dayMs !== dayMs) return NaN;
   let i = 19;
   let millis = 0;
-  if (text.charCodeAt(i) === 46) { // '.'
+  let zone = text.charCodeAt(i);
+  if (zone === 46) { // '.'
     const start = ++i;
-    while (i < n) {
+    for (;;) {
       const d = text.charCodeAt(i) - ZERO;
-      if (d < 0 || d > 9) break;
+      if (!(d >= 0 && d <= 9)) break;
       if (i - start < 3) millis = millis * 10 + d;
       i++;
     }
     if (i === start) return NaN;
     for (let k = i - start; k < 3; k++) millis *= 10;
+    zone = text.charCodeAt(i);
   }
   let offsetMinutes = 0;
-  const zone = text.charCodeAt(i);
   if (zone === 90 || zone === 122) { // Z or z
     i++;
   } else if (zone === 43 || zone === 45) { // + or -
-    const oh = digits(text, i + 1, 2);
+    const oh = twoDigits(text, i + 1);
     const colon = text.charCodeAt(i + 3) === 58 ? 1 : 0;
-    const om = digits(text, i + 3 + colon, 2);
+    const om = twoDigits(text, i + 3 + colon);
     if (oh < 0 || oh > 23 || om < 0 || om > 59) return NaN;
-    offsetMinutes = (zone === 45 ? -1 : 1) * (oh * 60 + om);
+    offsetMinutes = zone === 45 ? -(oh * 60 + om) : oh * 60 + om;
     i += 5 + colon;
   } else {
     return NaN;

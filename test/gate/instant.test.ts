@@ -46,6 +46,46 @@ describe('parseInstant', () => {
   });
 });
 
+/** An independent reading of the accepted shape: a regular expression, range checks and Date. */
+function reference(text: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):?(\d{2}))$/.exec(text);
+  if (!m) return NaN;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  if (month < 1 || month > 12 || date.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) return NaN;
+  const [oh, om] = [Number(m[9] ?? 0), Number(m[10] ?? 0)];
+  if (oh > 23 || om > 59) return NaN;
+  const offset = (m[8] === '-' ? -1 : 1) * (oh * 60 + om);
+  const millis = Number((m[7] ?? '').slice(0, 3).padEnd(3, '0'));
+  return date.getTime() + ((hour * 60 + minute - offset) * 60 + second) * 1000 + millis;
+}
+
+describe('parseInstant against an independent reading', () => {
+  it('agrees on valid times with one or two characters changed, cut or added (property)', () => {
+    const chars = fc.constantFrom(...'0123456789-:+.TtZz x\u0000\u0663\uff10/'.split(''));
+    const valid = fc.tuple(fc.date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }),
+      fc.constantFrom('Z', '+02:00', '-0430', '.5Z', '.123456789+01:00', 'z'))
+      .map(([d, zone]) => d.toISOString().slice(0, 19) + zone);
+    const edit = fc.tuple(fc.nat(30), chars, fc.constantFrom('replace', 'insert', 'delete', 'cut'));
+    fc.assert(fc.property(valid, fc.array(edit, { maxLength: 2 }), (text, edits) => {
+      let s = text;
+      for (const [at, c, how] of edits) {
+        const i = at % (s.length + 1);
+        s = how === 'replace' ? s.slice(0, i) + c + s.slice(i + 1) : how === 'insert' ? s.slice(0, i) + c + s.slice(i) : how === 'delete' ? s.slice(0, i) + s.slice(i + 1) : s.slice(0, i);
+      }
+      expect(parseInstant(s), JSON.stringify(s)).toBe(reference(s));
+    }), { numRuns: 20_000 });
+  });
+
+  it('keeps no state that changes a later answer: the same texts in any order (property)', () => {
+    const texts = ['2026-05-01T00:00:00Z', '2026-02-29T00:00:00Z', '2028-02-29T00:00:00Z', '2026-05-01T00:00:00', '2026-05-01x00:00:00Z', '1970-01-01T00:00:00Z', '2026-05-0aT00:00:00Z'];
+    fc.assert(fc.property(fc.array(fc.constantFrom(...texts), { maxLength: 30 }), (order) => {
+      for (const t of order) expect(parseInstant(t), t).toBe(reference(t));
+    }));
+  });
+});
+
 describe('formatInstant', () => {
   it('prints seconds without milliseconds and keeps milliseconds when present', () => {
     expect(formatInstant(Date.UTC(2026, 4, 1))).toBe('2026-05-01T00:00:00Z');
