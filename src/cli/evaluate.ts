@@ -2,12 +2,13 @@ import { statSync } from 'node:fs';
 import { readPolicyFlag } from './policy';
 import { TrustError } from '../errors';
 import { nextState } from '../gate/apply';
-import { digestFiles, ReadDigest } from '../gate/digest';
+import { digestFiles } from '../gate/digest';
 import type { Digests } from '../gate/apply';
 import type { Decision } from '../gate/decide';
 import { evaluate, type AuditInput } from '../gate/evaluate';
 import { fileSource } from '../gate/files';
 import { FORMATS, formatDecision } from '../gate/format';
+import { ReadAhead } from '../gate/read-ahead';
 import { policyDigest, type GatePolicy } from '../gate/policy';
 import type { Source } from '../gate/source';
 import { phaseLabel } from '../phase/table';
@@ -101,33 +102,38 @@ export function auditInputs(values: Values, source: (file: string) => Source): A
 }
 
 /**
- * Evaluates the inputs, hashing the evidence digest from the bytes as they are read (each into its
- * file's place in the digest order; read out of that order, the files are hashed again); fails
- * when an input changed while it was read.
+ * Evaluates the inputs, read (and hashed for the evidence digest) by a `ReadAhead`: on a second
+ * thread when they are large. Read out of digest order, the files are hashed again. Fails when an
+ * input changed while it was read.
  */
 async function decideFromFiles(values: Values, state: StateFile, policy: GatePolicy, now: Date, io: Io): Promise<{ decision: Decision; digests: Digests }> {
   const inputs = inputFiles(values);
   const before = inputs.map(([f, flag]) => fingerprint(f, flag));
-  const read = new ReadDigest(before.map((f) => f.size));
+  const ahead = new ReadAhead(inputs.map(([f]) => f));
   const report = progress(io, before.reduce((sum, f) => sum + f.size, 0));
-  // Each source hashes into its file's place in the digest order (a file given twice takes its places in turn).
+  // Each source reads its file's place in the digest order (a file given twice takes its places in turn).
   const places = new Map<string, number[]>();
   inputs.forEach(([f], i) => places.set(f, [...(places.get(f) ?? []), i]));
-  const source = (f: string) => fileSource(f, { onChunk: read.chunks(places.get(f)!.shift()!), ...(report.onBytes ? { onBytes: report.onBytes } : {}) });
+  const source = (f: string) => {
+    const place = places.get(f)!.shift()!;
+    return fileSource(f, { raw: () => ahead.chunks(place), ...(report.onBytes ? { onBytes: report.onBytes } : {}) });
+  };
   let decision: Decision;
+  let evidence: string;
   try {
     decision = await evaluate({ state, policy, now, evidence: (values.evidence ?? []).map(source), audit: auditInputs(values, source) });
+    evidence = (await ahead.digest()) ?? (await digestFiles(inputs.map(([f]) => f)));
   } finally {
     report.done();
+    await ahead.close();
   }
-  const digests = { evidence: read.digest() ?? await digestFiles(inputs.map(([f]) => f)), policy: policyDigest(policy) };
   inputs.forEach(([f, flag], i) => {
     const after = fingerprint(f, flag);
     if (after.size !== before[i]!.size || after.mtimeMs !== before[i]!.mtimeMs) {
       throw new TrustError('GT_INPUT', 'changed while the gate was reading it, so the decision and its digest may not match it; run again once it is complete', f);
     }
   });
-  return { decision, digests };
+  return { decision, digests: { evidence, policy: policyDigest(policy) } };
 }
 
 /**

@@ -3,7 +3,7 @@
  * (CloudTrail delivers `.json.gz` to S3; rotated logs are often compressed).
  */
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
-import { pipeline } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { TrustError } from '../errors';
 import type { Source } from './source';
@@ -14,13 +14,19 @@ export interface FileSourceOptions {
   readonly onBytes?: (bytes: number) => void;
   /** Called with each chunk of the file's bytes as read, in order (compressed bytes for gzip), e.g. to hash them. */
   readonly onChunk?: (chunk: Uint8Array) => void;
+  /**
+   * The file's bytes from elsewhere instead of reading the file here: a `ReadAhead`'s
+   * `() => ahead.chunks(place)`. Gzip is still recognised by its first bytes; a chunk may be
+   * reused once the next one is asked for (gzip input is copied before it is inflated).
+   */
+  readonly raw?: () => AsyncIterable<Buffer>;
 }
 
 const CHUNK_BYTES = 64 * 1024; // measured: faster than 1 MiB chunks for JSON lines
 
 function isGzip(fd: number): boolean {
   const magic = Buffer.alloc(2);
-  return readSync(fd, magic, 0, 2, 0) === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+  return readSync(fd, magic, 0, 2, 0) === 2 && gzipped(magic);
 }
 
 /**
@@ -49,8 +55,43 @@ function rawListener(options: FileSourceOptions): ((chunk: Buffer) => void) | un
   };
 }
 
+/** Bytes that start with gzip's magic number. */
+function gzipped(chunk: Buffer): boolean {
+  return chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b;
+}
+
+/** Bytes from `raw` (see FileSourceOptions.raw), inflated when they are gzip. */
+async function* rawChunks(raw: AsyncIterable<Buffer>, onRaw: ((chunk: Buffer) => void) | undefined): AsyncGenerator<Buffer> {
+  const bytes = raw[Symbol.asyncIterator]();
+  let head: Buffer | undefined;
+  for (let r = await bytes.next(); !r.done; r = await bytes.next()) { // gzip's two magic bytes may span chunks only at the very start
+    head = head ? Buffer.concat([head, r.value]) : r.value;
+    if (head.length >= 2) break;
+  }
+  if (head === undefined) return;
+  const first = head;
+  const all = async function* (copy: boolean): AsyncGenerator<Buffer> {
+    onRaw?.(first);
+    yield copy ? Buffer.from(first) : first;
+    for (let r = await bytes.next(); !r.done; r = await bytes.next()) {
+      onRaw?.(r.value);
+      yield copy ? Buffer.from(r.value) : r.value;
+    }
+  };
+  if (!gzipped(first)) {
+    yield* all(false);
+    return;
+  }
+  const gunzip = pipeline(Readable.from(all(true)), createGunzip(), () => { /* errors surface through the iteration below */ });
+  for await (const chunk of gunzip) yield chunk as Buffer;
+}
+
 async function* chunks(path: string, options: FileSourceOptions): AsyncGenerator<Buffer> {
   const onRaw = rawListener(options);
+  if (options.raw) {
+    yield* rawChunks(options.raw(), onRaw);
+    return;
+  }
   const fd = openSync(path, 'r'); // first: a missing file fails here, before a stream can emit an unheard error
   try {
     if (!isGzip(fd)) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { policyDigest, DEFAULT_POLICY } from '../../src/gate/policy';
 import { runCli, tempDir } from '../support/cli';
@@ -97,6 +98,23 @@ describe('trust-gate evaluate', () => {
     const r = await runCli(['evaluate', '--state', s.stateFile, '--vault-audit', empty, '--vault-role', 'nobody', '--evidence', s.evidence, '--k8s-audit', K8S_AUDIT, '--k8s-audit', K8S_AUDIT, '--k8s-user', 'nobody', '--evidence', empty, '--now', NOW, '--format', 'commit']);
     const expected = createHash('sha256').update(readFileSync(s.evidence)).update(readFileSync(K8S_AUDIT)).update(readFileSync(K8S_AUDIT)).digest('hex');
     expect(r.stdout).toContain(`\nTrust-Evidence: sha256:${expected}\n`);
+  });
+
+  it('reads large inputs on the reader thread: the same decision, and the digest of every byte in order, gzip included', async () => {
+    const s = setup(promotable());
+    const large = join(s.dir, 'large.jsonl'); // above ReadAhead's 16 MiB: read and hashed on the second thread
+    writeFileSync(large, Buffer.concat([Buffer.from(lines(incidents(5))), Buffer.alloc(24 * 1024 * 1024 + 777, ' '.repeat(511) + '\n')]));
+    const zipped = join(s.dir, 'audit.jsonl.gz');
+    writeFileSync(zipped, gzipSync(readFileSync(K8S_AUDIT)));
+    const r = await runCli(['evaluate', '--state', s.stateFile, '--evidence', large, '--evidence', s.evidence, '--k8s-audit', zipped, '--k8s-user', 'nobody', '--now', NOW, '--format', 'json']);
+    const expected = createHash('sha256').update(readFileSync(large)).update(readFileSync(s.evidence)).update(readFileSync(zipped)).digest('hex');
+    expect(JSON.parse(r.stdout)).toMatchObject({ action: 'promote', evidenceDigest: `sha256:${expected}` });
+    const small = await runCli(['evaluate', '--state', s.stateFile, '--evidence', s.evidence, '--k8s-audit', zipped, '--k8s-user', 'nobody', '--now', NOW, '--format', 'json']);
+    const { evidenceDigest: _a, ...decision } = JSON.parse(r.stdout);
+    const { evidenceDigest: _b, ...same } = JSON.parse(small.stdout);
+    expect(decision.gates).toEqual(same.gates);
+    expect(decision.gates.length).toBeGreaterThan(3);
+    rmSync(large);
   });
 
   it('takes a policy file', async () => {

@@ -1,0 +1,188 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { digestFiles } from '../../src/gate/digest';
+import { fileSource } from '../../src/gate/files';
+import { ReadAhead, type ReadAheadOptions } from '../../src/gate/read-ahead';
+import { SLOT_BYTES, SLOTS } from '../../src/gate/read-ahead-thread';
+import { eachLine } from '../../src/gate/source';
+
+const dir = mkdtempSync(join(tmpdir(), 'gt-read-ahead-'));
+const big = join(dir, 'big.bin'); // several times the ring, and not a whole number of slots
+const small = join(dir, 'small.jsonl');
+const zipped = join(dir, 'c.jsonl.gz');
+const empty = join(dir, 'empty.jsonl');
+writeFileSync(big, randomBytes(3 * SLOTS * SLOT_BYTES + 12_345));
+writeFileSync(small, '{"x":1}\n'.repeat(1000));
+writeFileSync(zipped, gzipSync('{"y":2}\n'.repeat(50_000)));
+writeFileSync(empty, '');
+
+const sha = (files: readonly string[]) => `sha256:${files.reduce((h, f) => h.update(readFileSync(f)), createHash('sha256')).digest('hex')}`;
+/** Always a thread (whatever the size), waiting for it as long as it takes. */
+const THREAD: ReadAheadOptions = { threadFromBytes: 0, prefixBytes: Number.MAX_SAFE_INTEGER };
+
+/** Reads input `place` whole, copying each chunk (a chunk is reused once the next is asked for); after `pauseAfter` chunks it waits for the thread. */
+async function bytesOf(ahead: ReadAhead, place: number, pauseAfter?: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of ahead.chunks(place)) {
+    parts.push(Buffer.from(chunk));
+    if (parts.length === pauseAfter) expect(await ahead.threadRunning()).toBe(true);
+  }
+  return Buffer.concat(parts);
+}
+
+async function withAhead<T>(files: readonly string[], options: ReadAheadOptions, body: (ahead: ReadAhead) => Promise<T>): Promise<T> {
+  const ahead = new ReadAhead(files, options);
+  try {
+    return await body(ahead);
+  } finally {
+    await ahead.close();
+  }
+}
+
+/** Open file descriptors of this process (Linux), or undefined elsewhere. */
+const openFds = () => (existsSync('/proc/self/fd') ? readdirSync('/proc/self/fd').length : undefined);
+
+describe('ReadAhead', () => {
+  const files = [big, small, zipped, empty, big];
+
+  it('gives every input\'s bytes and the digest of all of them in order, read on this thread alone', async () => {
+    await withAhead(files, { threadFromBytes: Number.MAX_SAFE_INTEGER }, async (ahead) => {
+      expect(ahead.reader).toBe('local');
+      expect(await ahead.threadRunning()).toBe(false);
+      for (const [place, f] of files.entries()) expect((await bytesOf(ahead, place)).equals(readFileSync(f)), f).toBe(true);
+      expect(await ahead.digest()).toBe(sha(files));
+    });
+  });
+
+  it('hands over to the reader thread in the middle of a file and gives the same bytes and digest', async () => {
+    await withAhead(files, THREAD, async (ahead) => {
+      expect(ahead.reader).toBe('prefix'); // the thread is starting: this thread reads meanwhile
+      const first = await bytesOf(ahead, 0, 3); // the thread starts in the pause
+      expect(ahead.reader).toBe('ring');
+      expect(first.equals(readFileSync(big))).toBe(true);
+      for (const [place, f] of files.entries()) if (place > 0) expect((await bytesOf(ahead, place)).equals(readFileSync(f)), f).toBe(true);
+      expect(await ahead.digest()).toBe(sha(files));
+      expect(await digestFiles(files)).toBe(sha(files));
+    });
+  });
+
+  it('hands over between files, at the start of one, or before anything is read', async () => {
+    for (const wait of ['between', 'before'] as const) {
+      await withAhead([small, big, zipped], THREAD, async (ahead) => {
+        if (wait === 'before') await ahead.threadRunning();
+        const a = await bytesOf(ahead, 0);
+        if (wait === 'between') await ahead.threadRunning();
+        const b = await bytesOf(ahead, 1);
+        expect(ahead.reader, wait).toBe('ring');
+        expect([a.equals(readFileSync(small)), b.equals(readFileSync(big)), (await bytesOf(ahead, 2)).equals(readFileSync(zipped))]).toEqual([true, true, true]);
+        expect(await ahead.digest()).toBe(sha([small, big, zipped]));
+      });
+    }
+  });
+
+  it('reads and hashes everything itself once it has read prefixBytes without the thread', async () => {
+    await withAhead([big, small], { threadFromBytes: 0, prefixBytes: 2 * SLOT_BYTES }, async (ahead) => {
+      expect((await bytesOf(ahead, 0)).equals(readFileSync(big))).toBe(true);
+      expect(ahead.reader).toBe('local');
+      await bytesOf(ahead, 1);
+      expect(await ahead.digest()).toBe(sha([big, small]));
+    });
+  });
+
+  it('hashes what it kept when every input was read before the thread started', async () => {
+    await withAhead([small, zipped], THREAD, async (ahead) => {
+      await bytesOf(ahead, 0);
+      await bytesOf(ahead, 1);
+      expect(ahead.reader).toBe('prefix');
+      expect(await ahead.digest()).toBe(sha([small, zipped]));
+    });
+  });
+
+  it('gives the bytes but no digest when inputs are read out of order, twice, or not whole', async () => {
+    for (const order of [[1, 0], [0, 0, 1], [0]]) {
+      await withAhead([big, small], THREAD, async (ahead) => {
+        if (order.length === 1) await ahead.threadRunning(); // once with the thread reading ahead
+        for (const place of order) expect((await bytesOf(ahead, place)).equals(readFileSync([big, small][place]!)), String(order)).toBe(true);
+        expect(await ahead.digest(), String(order)).toBeUndefined();
+      });
+    }
+  });
+
+  it('gives no digest after a read given up half-way, and reads that input again from its start', async () => {
+    await withAhead([big, small], THREAD, async (ahead) => {
+      await ahead.threadRunning();
+      for await (const chunk of ahead.chunks(0)) if (chunk.length > 0) break; // the thread has filled the ring meanwhile
+      expect(ahead.reader).toBe('broken');
+      expect((await bytesOf(ahead, 0)).equals(readFileSync(big))).toBe(true);
+      expect((await bytesOf(ahead, 1)).equals(readFileSync(small))).toBe(true);
+      expect(await ahead.digest()).toBeUndefined();
+    });
+  });
+
+  it('stops a thread that waits on a full ring and closes every file it opened', async () => {
+    const before = openFds();
+    const ahead = new ReadAhead([big, big, big], THREAD);
+    expect(await ahead.threadRunning()).toBe(true);
+    await ahead.chunks(0)[Symbol.asyncIterator]().next(); // hands over; the thread fills the ring and waits for it to drain
+    await sleep(200);
+    expect(ahead.reader).toBe('ring');
+    const started = Date.now();
+    await ahead.close();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(openFds()).toBe(before);
+    await expect((async () => { for await (const _ of ahead.chunks(0)) { /* closed */ } })()).rejects.toMatchObject({ code: 'GT_INPUT' });
+  });
+
+  it('names the file and the cause when the thread cannot read an input', async () => {
+    const folder = join(dir, 'a-folder');
+    mkdirSync(folder, { recursive: true });
+    await withAhead([big, folder], THREAD, async (ahead) => {
+      await bytesOf(ahead, 0, 1);
+      expect(ahead.reader).toBe('ring');
+      await expect(bytesOf(ahead, 1)).rejects.toMatchObject({ code: 'EISDIR', message: expect.stringContaining(folder) });
+    });
+    await withAhead([big, folder], THREAD, async (ahead) => {
+      await ahead.threadRunning();
+      const source = fileSource(folder, { raw: () => ahead.chunks(1) });
+      await bytesOf(ahead, 0);
+      await expect(eachLine(source, () => undefined)).rejects.toMatchObject({ code: 'GT_INPUT', message: expect.stringMatching(/a-folder: cannot be read \(EISDIR\)/) });
+    });
+  });
+
+  it('fails, and does not hang, when the reader thread dies while this one waits for it', async () => {
+    await withAhead([big, big], THREAD, async (ahead) => {
+      const chunks = ahead.chunks(0)[Symbol.asyncIterator]();
+      expect(await ahead.threadRunning()).toBe(true);
+      await chunks.next(); // hands over
+      await (ahead as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate(); // as an out-of-memory kill would
+      const started = Date.now();
+      await expect((async () => { while (!(await chunks.next()).done) { /* drain the slots filled before it died */ } })()).rejects.toThrow(/reader thread/);
+      expect(Date.now() - started).toBeLessThan(2000);
+    });
+  });
+
+  it('fails with GT_INPUT naming a file it cannot open, and leaves no file open', async () => {
+    const before = openFds();
+    expect(() => new ReadAhead([small, join(dir, 'missing.jsonl')])).toThrow(expect.objectContaining({ code: 'GT_INPUT', message: expect.stringContaining('missing.jsonl: cannot be read (ENOENT)') }));
+    expect(openFds()).toBe(before);
+  });
+
+  it('feeds fileSource: lines of plain and gzip inputs, the same as reading the files', async () => {
+    const read = async (f: string, options = {}) => {
+      const lines: string[] = [];
+      await eachLine(fileSource(f, options), (line) => lines.push(line));
+      return lines;
+    };
+    await withAhead([small, zipped], THREAD, async (ahead) => {
+      expect(await ahead.threadRunning()).toBe(true);
+      expect(await read(small, { raw: () => ahead.chunks(0) })).toEqual(await read(small));
+      expect(await read(zipped, { raw: () => ahead.chunks(1) })).toEqual(await read(zipped));
+      expect(await ahead.digest()).toBe(sha([small, zipped]));
+    });
+  });
+});
