@@ -65,7 +65,11 @@ async function* rawChunks(raw: AsyncIterable<Buffer>, onRaw: ((chunk: Buffer) =>
   const bytes = raw[Symbol.asyncIterator]();
   let head: Buffer | undefined;
   for (let r = await bytes.next(); !r.done; r = await bytes.next()) { // gzip's two magic bytes may span chunks only at the very start
-    head = head ? Buffer.concat([head, r.value]) : r.value;
+    if (head === undefined && r.value.length >= 2) {
+      head = r.value;
+      break;
+    }
+    head = Buffer.concat(head ? [head, r.value] : [r.value]); // a copy: asking for the next chunk frees this one
     if (head.length >= 2) break;
   }
   if (head === undefined) return;
@@ -119,6 +123,7 @@ export function fileSource(path: string, options: FileSourceOptions = {}): Sourc
         try {
           yield* chunks(path, options);
         } catch (e) {
+          if (e instanceof TrustError) throw e; // already names the file and the cause (a ReadAhead's read)
           const err = e as NodeJS.ErrnoException;
           const what = err.code?.startsWith('Z_') ? `is not a valid gzip file (${err.message})` : `cannot be read (${err.code ?? err.message})`;
           throw new TrustError('GT_INPUT', `${what}; check the path`, path);

@@ -1,8 +1,8 @@
 /**
  * The reader thread of `ReadAhead` (read-ahead.ts): the shared memory both sides use, and the
- * thread's code. The thread reads the input files (through file descriptors the main thread
- * opened, so both read the same files) into a ring of slots in shared memory and hashes every
- * byte; the main thread decodes and evaluates the slots.
+ * thread's code. The thread opens the input files one at a time (so a run over many files holds
+ * two open at most), reads them into a ring of slots in shared memory and hashes every byte; the
+ * main thread decodes and evaluates the slots.
  *
  * Layout of the control words (`Int32Array` over a SharedArrayBuffer):
  * - WRITTEN: slots the thread has filled (a running count; slot `i` is ring slot `i % SLOTS`).
@@ -11,6 +11,8 @@
  * - COMMAND: GO (the hand-over message is posted) or STOP (end now, whatever the state).
  * - DONE: 1 when the digest is in the result bytes, 2 when the thread failed (message in the
  *   message bytes, MESSAGE_LENGTH long).
+ * - FD: the descriptor the thread has open, or -1; the main thread closes it if the thread was
+ *   terminated before it could (the thread clears it before closing, so it is never closed twice).
  * Each slot has two words of metadata: its length in bytes (0: the end of that input; -1: a
  * read error) and the input it belongs to.
  */
@@ -25,6 +27,7 @@ export const READY = 2;
 export const COMMAND = 3;
 export const DONE = 4;
 export const MESSAGE_LENGTH = 5;
+export const FD = 6;
 export const CONTROL_WORDS = 8;
 export const GO = 1;
 export const STOP = 2;
@@ -41,8 +44,8 @@ export const READER_THREAD = `
 const { workerData } = require('node:worker_threads');
 const { receiveMessageOnPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const { readSync } = require('node:fs');
-const { control: controlBuffer, meta: metaBuffer, data: dataBuffer, result: resultBuffer, message: messageBuffer, fds, port } = workerData;
+const { closeSync, openSync, readSync } = require('node:fs');
+const { control: controlBuffer, meta: metaBuffer, data: dataBuffer, result: resultBuffer, message: messageBuffer, paths, port } = workerData;
 const control = new Int32Array(controlBuffer);
 const meta = new Int32Array(metaBuffer);
 const data = Buffer.from(dataBuffer);
@@ -71,6 +74,10 @@ function publish(filled, length, place) {
   Atomics.store(control, ${WRITTEN}, filled + 1);
   Atomics.notify(control, ${WRITTEN});
 }
+function closeFile() {
+  const fd = Atomics.exchange(control, ${FD}, -1);
+  if (fd >= 0) closeSync(fd);
+}
 let filled = 0;
 let place = 0;
 try {
@@ -81,18 +88,22 @@ try {
   while (!stopped() && !(go = receiveMessageOnPort(port))) Atomics.wait(control, ${COMMAND}, ${GO}, 5);
   if (go) {
     const hash = createHash('sha256');
+    const { place: first, offset } = go.message;
     for (const { buffer, length } of go.message.prefix) hash.update(new Uint8Array(buffer, 0, length));
-    let position = go.message.offset;
-    reading: for (place = go.message.place; place < fds.length; place++, position = 0) {
+    go = undefined; // the main thread's first bytes, hashed: let them go
+    let position = offset;
+    reading: for (place = first; place < paths.length; place++, position = 0) {
+      Atomics.store(control, ${FD}, openSync(paths[place], 'r'));
       for (;;) {
         if (!free(filled)) break reading;
         const start = (filled % SLOTS) * SLOT;
-        const n = readSync(fds[place], data, start, SLOT, position);
+        const n = readSync(Atomics.load(control, ${FD}), data, start, SLOT, position);
         position += n;
         publish(filled++, n, place);
         if (n === 0) break;
         hash.update(data.subarray(start, start + n));
       }
+      closeFile();
     }
     if (!stopped()) {
       hash.digest().copy(Buffer.from(resultBuffer));
@@ -103,5 +114,7 @@ try {
 } catch (e) {
   fail(e);
   if (free(filled)) publish(filled, -1, place);
+} finally {
+  closeFile();
 }
 `;

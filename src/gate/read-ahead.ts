@@ -1,22 +1,24 @@
 /**
- * Reading the gate's input files on a second thread: `ReadAhead` opens the inputs, and a reader
- * thread reads their bytes into a ring of 64 KiB slots in shared memory and hashes them (the
- * evidence digest), while the main thread only decodes and evaluates. On a 10M-line file that
- * moves about 1.5 s of reading and SHA-256 off the evaluating thread (docs/gate.md, "Reading on a
- * second thread").
+ * Reading the gate's input files on a second thread: a reader thread reads the inputs' bytes
+ * into a ring of 64 KiB slots in shared memory and hashes them (the evidence digest), while the
+ * main thread only decodes and evaluates. On a 10M-line file that moves about 1.5 s of reading
+ * and SHA-256 off the evaluating thread (docs/gate.md, "Reading on a second thread").
  *
  * - Inputs smaller than `threadFromBytes` in all are read and hashed on the main thread, as
  *   before: a thread costs about 50 ms of CPU and 30 MB to start.
  * - Until the thread has started, the main thread reads on its own and keeps what it read; it
  *   hands the thread those bytes (transferred, not copied) to hash first, and the place to go on
- *   from. Nothing waits for the thread to start. Past `prefixBytes` it stops waiting for the thread
- *   and reads and hashes everything itself.
- * - The inputs must be read whole, once each, in digest order (what `trust-gate evaluate` does).
- *   Read otherwise, the thread stops, every input is read on the main thread and `digest()` is
- *   undefined: the caller hashes the files again (`digestFiles`).
+ *   from. Nothing waits for the thread to start. Past `prefixBytes` kept (or when the thread
+ *   fails to start) it stops waiting and reads and hashes everything itself.
+ * - The inputs must be read whole, once each, one at a time, in digest order (what
+ *   `trust-gate evaluate` does). Read otherwise, the thread stops, every input is read on the
+ *   main thread (a read under way goes on from where it was) and `digest()` is undefined: the
+ *   caller hashes the files again (`digestFiles`).
  * - A chunk is valid until the next one is asked for: the thread refills its slot after that.
  *   Keep a copy to hold on to it (fileSource does, for gzip input).
- * - Both threads read through the same file descriptors, opened here, so they read the same files.
+ * - Files are opened one at a time, on each side, when they are reached: a run over many inputs
+ *   holds at most two open. Both sides open the same paths; the CLI checks each file's size and
+ *   modification time before and after, as it does for `digestFiles`.
  *
  * @example
  * const ahead = new ReadAhead(['evidence.jsonl']);
@@ -28,18 +30,19 @@
  * }
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { once } from 'node:events';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { TrustError } from '../errors';
 import {
-  COMMAND, CONSUMED, CONTROL_WORDS, DONE, GO, MESSAGE_BYTES, MESSAGE_LENGTH, READER_THREAD, READY, SLOT_BYTES, SLOTS, STOP, WRITTEN,
+  COMMAND, CONSUMED, CONTROL_WORDS, DONE, FD, GO, MESSAGE_BYTES, MESSAGE_LENGTH, READER_THREAD, READY, SLOT_BYTES, SLOTS, STOP, WRITTEN,
 } from './read-ahead-thread';
 
 /** Options of `ReadAhead`. */
 export interface ReadAheadOptions {
   /** Inputs smaller than this in all are read on the main thread alone. Default 16 MiB. */
   readonly threadFromBytes?: number;
-  /** The most the main thread reads while the thread starts; past it, it reads and hashes everything itself. Default 64 MiB. */
+  /** The most memory the main thread keeps for the thread while it starts; past it, it reads and hashes everything itself. Default 64 MiB. */
   readonly prefixBytes?: number;
 }
 
@@ -47,8 +50,11 @@ const DEFAULT_THREAD_FROM_BYTES = 16 * 1024 * 1024;
 const DEFAULT_PREFIX_BYTES = 64 * 1024 * 1024;
 /** How often a waiting main thread checks that the reader thread is still alive, ms. */
 const ALIVE_CHECK_MS = 100;
+/** How long `close()` lets the thread end on its own before terminating it, ms. */
+const STOP_GRACE_MS = 1000;
 
 /**
+ * Who reads:
  * - `local`: the main thread reads and hashes (no thread, or it gave up waiting for it).
  * - `prefix`: the main thread reads and keeps the bytes while the thread starts.
  * - `ring`: the thread reads and hashes, the main thread takes the slots.
@@ -70,19 +76,24 @@ class Ring {
   readonly message = new SharedArrayBuffer(MESSAGE_BYTES);
   /** One view per slot, made once. */
   readonly views = Array.from({ length: SLOTS }, (_, i) => Buffer.from(this.data, i * SLOT_BYTES, SLOT_BYTES));
+
+  constructor() {
+    this.control[FD] = -1;
+  }
 }
 
 /** Reads the inputs of one evaluation, on a second thread when they are large; see the module comment. */
 export class ReadAhead {
-  private readonly fds: number[] = [];
   private mode: Mode = 'local';
   private hash: Hash | undefined = createHash('sha256');
   private prefix: { buffer: ArrayBuffer; length: number }[] = [];
-  private prefixBytes = 0;
-  private readonly prefixLimit: number;
+  private kept = 0;
+  private readonly keepLimit: number;
   /** The input to be read next, and where in it (main-thread reads). */
   private next = 0;
   private position = 0;
+  /** The main thread's open input: its place and descriptor. */
+  private open: { place: number; fd: number } | undefined;
   private reading = false;
   private completed = 0;
   /** Ring slots taken so far. */
@@ -94,16 +105,10 @@ export class ReadAhead {
   private answer: string | undefined;
   private closed = false;
 
-  /** Opens `paths` (the inputs, in digest order); errors are GT_INPUT naming the file. */
+  /** `paths`: the inputs, in digest order. A file that cannot be read is GT_INPUT naming it, before anything is read. */
   constructor(private readonly paths: readonly string[], options: ReadAheadOptions = {}) {
-    this.prefixLimit = options.prefixBytes ?? DEFAULT_PREFIX_BYTES;
-    try {
-      for (const path of paths) this.fds.push(open(path));
-    } catch (e) {
-      this.closeFiles();
-      throw e;
-    }
-    const total = this.fds.reduce((sum, fd) => sum + fstatSync(fd).size, 0);
+    this.keepLimit = options.prefixBytes ?? DEFAULT_PREFIX_BYTES;
+    const total = paths.reduce((sum, path) => sum + sizeOf(path), 0);
     if (total >= (options.threadFromBytes ?? DEFAULT_THREAD_FROM_BYTES)) this.startThread();
   }
 
@@ -114,13 +119,13 @@ export class ReadAhead {
 
   /** Resolves true once the reader thread runs, false when there is none or it failed to start (diagnostics, tests). */
   async threadRunning(): Promise<boolean> {
-    if (!this.ring) return false;
-    try {
-      while (Atomics.load(this.ring.control, READY) === 0) await this.waitFor(READY, 0);
-      return true;
-    } catch {
-      return false;
+    const ring = this.ring;
+    if (!ring) return false;
+    while (Atomics.load(ring.control, READY) === 0) {
+      if (this.died) return false;
+      await this.waitFor(READY, 0);
     }
+    return true;
   }
 
   /** The raw bytes of input `place` (its index in `paths`), in chunks. */
@@ -132,16 +137,15 @@ export class ReadAhead {
       if (this.mode === 'broken') {
         yield* this.localChunks(place, 0);
       } else {
-        while (!whole) {
-          if (this.mode === 'prefix' && Atomics.load(this.ring!.control, READY) === 1) this.handOver(place);
+        for (;;) {
+          if (this.mode === 'prefix' && this.threadReady()) this.handOver(place);
           if (this.mode === 'ring') {
             yield* this.ringChunks(place);
-            whole = true;
-          } else {
-            const chunk = this.readLocal(place);
-            if (chunk === undefined) whole = true;
-            else yield chunk;
+            break;
           }
+          const chunk = this.readLocal(place);
+          if (chunk === undefined) break;
+          yield chunk;
         }
       }
       whole = true;
@@ -152,6 +156,7 @@ export class ReadAhead {
       }
     } finally {
       this.reading = false;
+      this.closeOpen();
       if (!whole) this.breakOrder();
     }
   }
@@ -162,15 +167,18 @@ export class ReadAhead {
    */
   async digest(): Promise<string | undefined> {
     if (this.answer !== undefined) return this.answer;
-    if (this.mode === 'broken' || this.completed !== this.fds.length) return undefined;
-    if (this.mode === 'prefix') this.hashPrefixHere();
+    if (this.mode === 'broken' || this.completed !== this.paths.length) return undefined;
+    if (this.mode === 'prefix') this.hashKeptHere();
     if (this.mode === 'local') {
       this.answer = `sha256:${this.hash!.digest('hex')}`;
       this.hash = undefined;
       return this.answer;
     }
     const control = this.ring!.control;
-    while (Atomics.load(control, DONE) === 0) await this.waitFor(DONE, 0);
+    while (Atomics.load(control, DONE) === 0) {
+      this.checkAlive(this.paths.length - 1);
+      await this.waitFor(DONE, 0);
+    }
     if (Atomics.load(control, DONE) === 2) throw this.threadError(this.paths.length - 1);
     this.answer = `sha256:${Buffer.from(this.ring!.result).toString('hex')}`;
     return this.answer;
@@ -180,11 +188,23 @@ export class ReadAhead {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closeOpen();
     this.stopThread();
+    const worker = this.worker;
+    if (!worker) return;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise((resolve) => { timer = setTimeout(resolve, STOP_GRACE_MS); });
     try {
-      await this.worker?.terminate(); // before the files close: the thread reads through their descriptors
+      if (!this.died) await Promise.race([once(worker, 'exit'), grace]); // it ends at once on STOP, closing its file itself
     } finally {
-      this.closeFiles();
+      clearTimeout(timer);
+    }
+    await worker.terminate();
+    const fd = Atomics.exchange(this.ring!.control, FD, -1); // left open only when the thread was terminated mid-file
+    try {
+      if (fd >= 0) closeSync(fd);
+    } catch {
+      // already closed with the thread
     }
   }
 
@@ -194,10 +214,10 @@ export class ReadAhead {
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(READER_THREAD, {
         eval: true,
-        workerData: { control: ring.control.buffer, meta: ring.meta.buffer, data: ring.data, result: ring.result, message: ring.message, fds: this.fds, port: port2 },
+        workerData: { control: ring.control.buffer, meta: ring.meta.buffer, data: ring.data, result: ring.result, message: ring.message, paths: this.paths, port: port2 },
         transferList: [port2],
       });
-      worker.on('error', (e) => { this.died = e; });
+      worker.on('error', (e) => { this.died ??= e; });
       worker.on('exit', (code) => { this.died ??= new Error(`the reader thread ended (exit ${code})`); });
       worker.unref();
       port1.unref();
@@ -211,10 +231,19 @@ export class ReadAhead {
     }
   }
 
+  /** Whether the thread has started; a thread that died first makes this one read alone. */
+  private threadReady(): boolean {
+    if (Atomics.load(this.ring!.control, READY) === 1) return true;
+    if (this.died) this.hashKeptHere();
+    return false;
+  }
+
   /** Gives the thread the bytes read so far and where to go on; from now on it reads. */
   private handOver(place: number): void {
     const prefix = this.prefix;
     this.prefix = [];
+    this.kept = 0;
+    this.closeOpen();
     this.port!.postMessage({ place, offset: this.position, prefix }, prefix.map((p) => p.buffer));
     const control = this.ring!.control;
     Atomics.store(control, COMMAND, GO);
@@ -224,50 +253,78 @@ export class ReadAhead {
 
   /** One chunk of `place` read here, hashed or kept for the thread; undefined at its end. */
   private readLocal(place: number): Buffer | undefined {
-    const buffer = Buffer.allocUnsafeSlow(SLOT_BYTES);
-    const n = readAt(this.fds[place]!, buffer, this.position, this.paths[place]!);
-    if (n === 0) return undefined;
-    this.position += n;
-    const chunk = n === SLOT_BYTES ? buffer : buffer.subarray(0, n);
+    const chunk = this.readAt(place, this.position);
+    if (chunk === undefined) return undefined;
+    this.position += chunk.length;
     if (this.mode === 'local') {
       this.hash?.update(chunk);
     } else if (this.mode === 'prefix') {
-      this.prefix.push({ buffer: buffer.buffer as ArrayBuffer, length: n });
-      this.prefixBytes += n;
-      if (this.prefixBytes > this.prefixLimit) this.hashPrefixHere();
+      this.prefix.push({ buffer: chunk.buffer as ArrayBuffer, length: chunk.length });
+      this.kept += chunk.buffer.byteLength; // the whole buffer is kept, however little was read into it
+      if (this.kept > this.keepLimit) this.hashKeptHere();
     }
     return chunk;
   }
 
   /** The thread did not start in time: hash what was kept here and read on alone. */
-  private hashPrefixHere(): void {
+  private hashKeptHere(): void {
     this.stopThread();
     const hash = createHash('sha256');
     for (const p of this.prefix) hash.update(new Uint8Array(p.buffer, 0, p.length));
     this.prefix = [];
+    this.kept = 0;
     this.hash = hash;
     this.mode = 'local';
   }
 
   private async *localChunks(place: number, from: number): AsyncGenerator<Buffer> {
     for (let position = from; ;) {
-      const buffer = Buffer.allocUnsafeSlow(SLOT_BYTES);
-      const n = readAt(this.fds[place]!, buffer, position, this.paths[place]!);
-      if (n === 0) return;
-      position += n;
-      yield n === SLOT_BYTES ? buffer : buffer.subarray(0, n);
+      const chunk = this.readAt(place, position);
+      if (chunk === undefined) return;
+      position += chunk.length;
+      yield chunk;
     }
   }
 
+  /** Reads the chunk of `place` at `position` on this thread (into a new buffer); undefined at the end. */
+  private readAt(place: number, position: number): Buffer | undefined {
+    const path = this.paths[place]!;
+    if (this.closed) throw new TrustError('GT_INPUT', 'was asked for after its reader was closed; read every input before close()', path);
+    try {
+      if (this.open?.place !== place) {
+        this.closeOpen();
+        this.open = { place, fd: openSync(path, 'r') };
+      }
+      const buffer = Buffer.allocUnsafeSlow(SLOT_BYTES);
+      const n = readSync(this.open.fd, buffer, 0, SLOT_BYTES, position);
+      return n === 0 ? undefined : n === SLOT_BYTES ? buffer : buffer.subarray(0, n);
+    } catch (e) {
+      throw new TrustError('GT_INPUT', `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check the path`, path);
+    }
+  }
+
+  private closeOpen(): void {
+    const open = this.open;
+    this.open = undefined;
+    if (open) closeSync(open.fd);
+  }
+
+  /** The slots of `place`; goes on reading here from where it was if the order breaks meanwhile. */
   private async *ringChunks(place: number): AsyncGenerator<Buffer> {
     const { control, meta, views } = this.ring!;
+    let offset = this.position;
     for (;;) {
-      if (Atomics.load(control, WRITTEN) <= this.taken) await this.filled(this.taken);
+      if (Atomics.load(control, WRITTEN) <= this.taken) await this.filled(this.taken, place);
+      if (this.mode !== 'ring') {
+        yield* this.localChunks(place, offset);
+        return;
+      }
       const slot = this.taken % SLOTS;
       const length = meta[2 * slot]!;
       if (length < 0) throw this.threadError(place);
       if (meta[2 * slot + 1] !== place) throw new Error(`read-ahead: slot of input ${meta[2 * slot + 1]} where input ${place} was expected`);
       if (length > 0) yield length === SLOT_BYTES ? views[slot]! : views[slot]!.subarray(0, length);
+      offset += length;
       this.taken++;
       Atomics.store(control, CONSUMED, this.taken);
       if (this.taken % (SLOTS / 4) === 0) Atomics.notify(control, CONSUMED); // the thread waits only on a full ring
@@ -275,29 +332,41 @@ export class ReadAhead {
     }
   }
 
-  /** Waits until slot `index` is filled; throws when the thread died meanwhile. */
-  private async filled(index: number): Promise<void> {
+  /** Waits until slot `index` is filled, or the order broke; throws when the thread died meanwhile. */
+  private async filled(index: number, place: number): Promise<void> {
     const control = this.ring!.control;
-    for (let seen = Atomics.load(control, WRITTEN); seen <= index; seen = Atomics.load(control, WRITTEN)) await this.waitFor(WRITTEN, seen);
-  }
-
-  /** Waits (without blocking the event loop) for control word `index` to change from `value`, or a while. */
-  private async waitFor(index: number, value: number): Promise<void> {
-    if (this.died && Atomics.load(this.ring!.control, DONE) === 0) throw this.threadError(this.next, this.died.message);
-    const wait = waitAsync(this.ring!.control, index, value, ALIVE_CHECK_MS);
-    if (!wait.async) return;
-    const alive = setTimeout(() => {}, ALIVE_CHECK_MS + 10); // a pending waitAsync alone does not keep Node's event loop running
-    try {
-      await wait.value;
-    } finally {
-      clearTimeout(alive);
+    for (let seen = Atomics.load(control, WRITTEN); seen <= index && this.mode === 'ring'; seen = Atomics.load(control, WRITTEN)) {
+      this.checkAlive(place);
+      await this.waitFor(WRITTEN, seen);
     }
   }
 
-  private threadError(place: number, reason?: string): Error {
+  /** Throws when the thread ended without finishing or failing in order (killed, out of memory). */
+  private checkAlive(place: number): void {
+    if (this.died && Atomics.load(this.ring!.control, DONE) === 0) throw this.threadError(place, this.died.message);
+  }
+
+  /**
+   * Waits, without blocking the event loop, for control word `index` to change from `value`, or
+   * for ALIVE_CHECK_MS. A timer keeps Node's event loop running meanwhile: a pending
+   * `Atomics.waitAsync` does not, and its own timeout starts only when the loop turns.
+   */
+  private async waitFor(index: number, value: number): Promise<void> {
+    const wait = waitAsync(this.ring!.control, index, value, ALIVE_CHECK_MS);
+    if (!wait.async) return;
+    let timer: NodeJS.Timeout | undefined;
+    const tick = new Promise((resolve) => { timer = setTimeout(resolve, ALIVE_CHECK_MS); });
+    try {
+      await Promise.race([wait.value, tick]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private threadError(place: number, reason?: string): TrustError {
     const control = this.ring!.control;
     const text = reason ?? Buffer.from(this.ring!.message, 0, Atomics.load(control, MESSAGE_LENGTH)).toString('utf8');
-    return Object.assign(new Error(`${text} (reading ${this.paths[place] ?? 'the inputs'} on the reader thread)`), { code: /^E[A-Z]+$/.test(text) ? text : undefined });
+    return new TrustError('GT_INPUT', `cannot be read on the reader thread (${text}); check the path`, this.paths[place] ?? this.paths.join(', '));
   }
 
   /** Read out of order: stop the thread, read here, no digest. */
@@ -305,6 +374,7 @@ export class ReadAhead {
     this.stopThread();
     this.mode = 'broken';
     this.prefix = [];
+    this.kept = 0;
     this.hash = undefined;
   }
 
@@ -315,23 +385,11 @@ export class ReadAhead {
     Atomics.notify(control, COMMAND);
     Atomics.notify(control, CONSUMED);
   }
-
-  private closeFiles(): void {
-    for (const fd of this.fds.splice(0)) closeSync(fd);
-  }
 }
 
-function open(path: string): number {
+function sizeOf(path: string): number {
   try {
-    return openSync(path, 'r');
-  } catch (e) {
-    throw new TrustError('GT_INPUT', `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check the path`, path);
-  }
-}
-
-function readAt(fd: number, buffer: Buffer, position: number, path: string): number {
-  try {
-    return readSync(fd, buffer, 0, buffer.length, position);
+    return statSync(path).size;
   } catch (e) {
     throw new TrustError('GT_INPUT', `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check the path`, path);
   }

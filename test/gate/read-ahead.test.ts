@@ -144,13 +144,13 @@ describe('ReadAhead', () => {
     await withAhead([big, folder], THREAD, async (ahead) => {
       await bytesOf(ahead, 0, 1);
       expect(ahead.reader).toBe('ring');
-      await expect(bytesOf(ahead, 1)).rejects.toMatchObject({ code: 'EISDIR', message: expect.stringContaining(folder) });
+      await expect(bytesOf(ahead, 1)).rejects.toMatchObject({ code: 'GT_INPUT', message: `${folder}: cannot be read on the reader thread (EISDIR); check the path` });
     });
     await withAhead([big, folder], THREAD, async (ahead) => {
       await ahead.threadRunning();
       const source = fileSource(folder, { raw: () => ahead.chunks(1) });
       await bytesOf(ahead, 0);
-      await expect(eachLine(source, () => undefined)).rejects.toMatchObject({ code: 'GT_INPUT', message: expect.stringMatching(/a-folder: cannot be read \(EISDIR\)/) });
+      await expect(eachLine(source, () => undefined)).rejects.toMatchObject({ code: 'GT_INPUT', message: expect.stringMatching(/a-folder: cannot be read on the reader thread \(EISDIR\)/) });
     });
   });
 
@@ -164,6 +164,74 @@ describe('ReadAhead', () => {
       await expect((async () => { while (!(await chunks.next()).done) { /* drain the slots filled before it died */ } })()).rejects.toThrow(/reader thread/);
       expect(Date.now() - started).toBeLessThan(2000);
     });
+  });
+
+  it('gives one-byte inputs whole after the ring, though asking for the next chunk frees the slot (fileSource copies first)', async () => {
+    const one = join(dir, 'one.jsonl');
+    writeFileSync(one, 'x');
+    const inputs = [big, ...Array.from({ length: 30 }, () => one)];
+    await withAhead(inputs, THREAD, async (ahead) => {
+      expect(await ahead.threadRunning()).toBe(true);
+      expect((await bytesOf(ahead, 0)).equals(readFileSync(big))).toBe(true);
+      for (const [place, f] of inputs.entries()) {
+        if (place === 0) continue;
+        const lines: string[] = [];
+        await eachLine(fileSource(f, { raw: () => ahead.chunks(place) }), (line) => lines.push(line));
+        expect(lines, `input ${place}`).toEqual(['x']);
+      }
+      expect(ahead.reader).toBe('ring');
+      expect(await ahead.digest()).toBe(sha(inputs));
+    });
+  });
+
+  it('fileSource keeps no chunk of raw input past asking for the next one, as the ring reuses its slots', async () => {
+    // A raw source that spoils each chunk as soon as the next is asked for, as a refilled slot would.
+    async function* spoiling(parts: string[]): AsyncGenerator<Buffer> {
+      for (const part of parts) {
+        const chunk = Buffer.from(part);
+        yield chunk;
+        chunk.fill('!');
+      }
+    }
+    for (const parts of [['x'], ['\n'], ['{', '"a":1}\n'], ['{"a":1}', '\n{"b":2}']]) {
+      const lines: string[] = [];
+      await eachLine(fileSource('raw.jsonl', { raw: () => spoiling(parts) }), (line) => lines.push(line));
+      expect(lines, JSON.stringify(parts)).toEqual(parts.join('').split('\n').filter((l, i, all) => i < all.length - 1 || l !== ''));
+    }
+  });
+
+  it('goes on reading an input here when another is asked for meanwhile, from where it was', async () => {
+    await withAhead([big, small], THREAD, async (ahead) => {
+      expect(await ahead.threadRunning()).toBe(true);
+      const first = ahead.chunks(0)[Symbol.asyncIterator]();
+      const parts: Buffer[] = [];
+      for (let i = 0; i < 5; i++) parts.push(Buffer.from((await first.next()).value as Buffer));
+      expect(ahead.reader).toBe('ring');
+      expect((await bytesOf(ahead, 1)).equals(readFileSync(small))).toBe(true); // breaks the order
+      expect(ahead.reader).toBe('broken');
+      for (let r = await first.next(); !r.done; r = await first.next()) parts.push(Buffer.from(r.value));
+      expect(Buffer.concat(parts).equals(readFileSync(big))).toBe(true);
+      expect(await ahead.digest()).toBeUndefined();
+    });
+  });
+
+  it('holds at most two files open however many inputs it reads', async () => {
+    const many = Array.from({ length: 40 }, (_, i) => {
+      const f = join(dir, `many-${i}.jsonl`);
+      writeFileSync(f, i === 0 ? readFileSync(big) : `{"i":${i}}\n`);
+      return f;
+    });
+    let before: number | undefined;
+    let most = 0;
+    await withAhead(many, THREAD, async (ahead) => {
+      expect(await ahead.threadRunning()).toBe(true);
+      before = openFds(); // with the thread's own event loop
+      for (const place of many.keys()) {
+        for await (const _ of ahead.chunks(place)) most = Math.max(most, (openFds() ?? 0) - (before ?? 0));
+      }
+      expect(await ahead.digest()).toBe(sha(many));
+    });
+    if (before !== undefined) expect(most).toBeLessThanOrEqual(2);
   });
 
   it('fails with GT_INPUT naming a file it cannot open, and leaves no file open', async () => {
