@@ -26,7 +26,20 @@ import { setFlagsFromString } from 'node:v8';
 /** The flag: the young generation never grows past its start size. */
 export const YOUNG_GENERATION_FLAG = '--semi-space-growth-factor=1';
 
+let bounded = false;
+
 /** Keeps V8's young generation at its start size for the rest of this process. */
 export function boundYoungGeneration(): void {
   setFlagsFromString(YOUNG_GENERATION_FLAG);
+  bounded = true;
+}
+
+/**
+ * Sets the flag again if `boundYoungGeneration` set it: starting a worker thread puts V8's flags
+ * back to their defaults for the whole process (measured on Node 20: the main thread's new space
+ * then grew to 32 MiB again), so the CLI calls this once its reader thread runs. A no-op in a
+ * process that never bounded its heap, so embedders keep theirs.
+ */
+export function reboundYoungGeneration(): void {
+  if (bounded) setFlagsFromString(YOUNG_GENERATION_FLAG);
 }

@@ -50,6 +50,7 @@ const control = new Int32Array(controlBuffer);
 const meta = new Int32Array(metaBuffer);
 const data = Buffer.from(dataBuffer);
 const SLOT = ${SLOT_BYTES}, SLOTS = ${SLOTS};
+const views = Array.from({ length: SLOTS }, (_, i) => data.subarray(i * SLOT, (i + 1) * SLOT)); // made once: nothing allocated per slot
 const stopped = () => Atomics.load(control, ${COMMAND}) === ${STOP};
 function fail(error) {
   const text = Buffer.from(String(error && (error.code || error.message) || error)).subarray(0, ${MESSAGE_BYTES});
@@ -96,12 +97,12 @@ try {
       Atomics.store(control, ${FD}, openSync(paths[place], 'r'));
       for (;;) {
         if (!free(filled)) break reading;
-        const start = (filled % SLOTS) * SLOT;
-        const n = readSync(Atomics.load(control, ${FD}), data, start, SLOT, position);
+        const view = views[filled % SLOTS];
+        const n = readSync(Atomics.load(control, ${FD}), view, 0, SLOT, position);
         position += n;
         publish(filled++, n, place);
         if (n === 0) break;
-        hash.update(data.subarray(start, start + n));
+        hash.update(n === SLOT ? view : view.subarray(0, n));
       }
       closeFile();
     }

@@ -214,6 +214,7 @@ export class ReadAhead {
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(READER_THREAD, {
         eval: true,
+        resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 64 }, // it allocates next to nothing: a small young generation keeps its RSS flat
         workerData: { control: ring.control.buffer, meta: ring.meta.buffer, data: ring.data, result: ring.result, message: ring.message, paths: this.paths, port: port2 },
         transferList: [port2],
       });
