@@ -111,7 +111,7 @@ async function decideFromFiles(values: Values, state: StateFile, policy: GatePol
   const inputs = inputFiles(values);
   const before = inputs.map(([f, flag]) => fingerprint(f, flag));
   const ahead = new ReadAhead(inputs.map(([f]) => f));
-  void ahead.threadRunning().then((running) => { if (running) reboundYoungGeneration(); }); // a new thread resets V8's flags
+  void ahead.threadRunning().then(reboundYoungGeneration); // starting a thread resets V8's flags, whether or not it then runs
   const report = progress(io, before.reduce((sum, f) => sum + f.size, 0));
   // Each source reads its file's place in the digest order (a file given twice takes its places in turn).
   const places = new Map<string, number[]>();

@@ -55,39 +55,49 @@ function rawListener(options: FileSourceOptions): ((chunk: Buffer) => void) | un
   };
 }
 
+/** The GT_INPUT error for a file that cannot be opened or read: the path, and the cause's code. */
+export function cannotRead(path: string, error: unknown, how = ''): TrustError {
+  const e = error as NodeJS.ErrnoException;
+  return new TrustError('GT_INPUT', `cannot be read${how} (${e.code ?? e.message ?? String(error)}); check the path`, path);
+}
+
 /** Bytes that start with gzip's magic number. */
 function gzipped(chunk: Buffer): boolean {
   return chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b;
 }
 
-/** Bytes from `raw` (see FileSourceOptions.raw), inflated when they are gzip. */
+/** Bytes from `raw` (see FileSourceOptions.raw), inflated when they are gzip; `raw` is closed however this ends. */
 async function* rawChunks(raw: AsyncIterable<Buffer>, onRaw: ((chunk: Buffer) => void) | undefined): AsyncGenerator<Buffer> {
   const bytes = raw[Symbol.asyncIterator]();
-  let head: Buffer | undefined;
-  for (let r = await bytes.next(); !r.done; r = await bytes.next()) { // gzip's two magic bytes may span chunks only at the very start
-    if (head === undefined && r.value.length >= 2) {
-      head = r.value;
-      break;
+  try {
+    let head: Buffer | undefined;
+    for (let r = await bytes.next(); !r.done; r = await bytes.next()) { // gzip's two magic bytes may span chunks only at the very start
+      if (head === undefined && r.value.length >= 2) {
+        head = r.value;
+        break;
+      }
+      head = Buffer.concat(head ? [head, r.value] : [r.value]); // a copy: asking for the next chunk frees this one
+      if (head.length >= 2) break;
     }
-    head = Buffer.concat(head ? [head, r.value] : [r.value]); // a copy: asking for the next chunk frees this one
-    if (head.length >= 2) break;
-  }
-  if (head === undefined) return;
-  const first = head;
-  const all = async function* (copy: boolean): AsyncGenerator<Buffer> {
-    onRaw?.(first);
-    yield copy ? Buffer.from(first) : first;
-    for (let r = await bytes.next(); !r.done; r = await bytes.next()) {
-      onRaw?.(r.value);
-      yield copy ? Buffer.from(r.value) : r.value;
+    if (head === undefined) return;
+    const first = head;
+    const all = async function* (copy: boolean): AsyncGenerator<Buffer> {
+      onRaw?.(first);
+      yield copy ? Buffer.from(first) : first;
+      for (let r = await bytes.next(); !r.done; r = await bytes.next()) {
+        onRaw?.(r.value);
+        yield copy ? Buffer.from(r.value) : r.value;
+      }
+    };
+    if (!gzipped(first)) {
+      yield* all(false);
+      return;
     }
-  };
-  if (!gzipped(first)) {
-    yield* all(false);
-    return;
+    const gunzip = pipeline(Readable.from(all(true)), createGunzip(), () => { /* errors surface through the iteration below */ });
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } finally {
+    await bytes.return?.(); // a read given up half-way (a bad record, a gzip error) ends the raw read too
   }
-  const gunzip = pipeline(Readable.from(all(true)), createGunzip(), () => { /* errors surface through the iteration below */ });
-  for await (const chunk of gunzip) yield chunk as Buffer;
 }
 
 async function* chunks(path: string, options: FileSourceOptions): AsyncGenerator<Buffer> {
@@ -125,8 +135,8 @@ export function fileSource(path: string, options: FileSourceOptions = {}): Sourc
         } catch (e) {
           if (e instanceof TrustError) throw e; // already names the file and the cause (a ReadAhead's read)
           const err = e as NodeJS.ErrnoException;
-          const what = err.code?.startsWith('Z_') ? `is not a valid gzip file (${err.message})` : `cannot be read (${err.code ?? err.message})`;
-          throw new TrustError('GT_INPUT', `${what}; check the path`, path);
+          if (err.code?.startsWith('Z_')) throw new TrustError('GT_INPUT', `is not a valid gzip file (${err.message}); check the path`, path);
+          throw cannotRead(path, err);
         }
       },
     },

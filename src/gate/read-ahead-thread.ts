@@ -36,7 +36,7 @@ export const MESSAGE_BYTES = 1024;
 
 /**
  * The thread, as CommonJS source for `new Worker(…, { eval: true })` (it runs on the compiled
- * library and under the test runner alike). It allocates nothing per slot but a view, so its heap
+ * library and under the test runner alike). It allocates nothing per slot (the slot views are made once), so its heap
  * stays at its start size; it waits on the control words with a timeout and checks STOP after
  * every wait, so it never outlives an abandoned read by more than that.
  */

@@ -34,6 +34,7 @@ import { once } from 'node:events';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { TrustError } from '../errors';
+import { cannotRead } from './files';
 import {
   COMMAND, CONSUMED, CONTROL_WORDS, DONE, FD, GO, MESSAGE_BYTES, MESSAGE_LENGTH, READER_THREAD, READY, SLOT_BYTES, SLOTS, STOP, WRITTEN,
 } from './read-ahead-thread';
@@ -105,7 +106,7 @@ export class ReadAhead {
   private answer: string | undefined;
   private closed = false;
 
-  /** `paths`: the inputs, in digest order. A file that cannot be read is GT_INPUT naming it, before anything is read. */
+  /** `paths`: the inputs, in digest order. A file that does not exist is GT_INPUT naming it here; other read errors come when it is read. */
   constructor(private readonly paths: readonly string[], options: ReadAheadOptions = {}) {
     this.keepLimit = options.prefixBytes ?? DEFAULT_PREFIX_BYTES;
     const total = paths.reduce((sum, path) => sum + sizeOf(path), 0);
@@ -176,7 +177,7 @@ export class ReadAhead {
     }
     const control = this.ring!.control;
     while (Atomics.load(control, DONE) === 0) {
-      this.checkAlive(this.paths.length - 1);
+      if (this.died) return undefined; // the caller hashes the files again
       await this.waitFor(DONE, 0);
     }
     if (Atomics.load(control, DONE) === 2) throw this.threadError(this.paths.length - 1);
@@ -190,15 +191,10 @@ export class ReadAhead {
     this.closed = true;
     this.closeOpen();
     this.stopThread();
+    this.port?.close();
     const worker = this.worker;
     if (!worker) return;
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise((resolve) => { timer = setTimeout(resolve, STOP_GRACE_MS); });
-    try {
-      if (!this.died) await Promise.race([once(worker, 'exit'), grace]); // it ends at once on STOP, closing its file itself
-    } finally {
-      clearTimeout(timer);
-    }
+    if (!this.died) await within(once(worker, 'exit').catch(() => undefined), STOP_GRACE_MS); // it ends at once on STOP, closing its file itself
     await worker.terminate();
     const fd = Atomics.exchange(this.ring!.control, FD, -1); // left open only when the thread was terminated mid-file
     try {
@@ -242,8 +238,7 @@ export class ReadAhead {
   /** Gives the thread the bytes read so far and where to go on; from now on it reads. */
   private handOver(place: number): void {
     const prefix = this.prefix;
-    this.prefix = [];
-    this.kept = 0;
+    this.dropKept();
     this.closeOpen();
     this.port!.postMessage({ place, offset: this.position, prefix }, prefix.map((p) => p.buffer));
     const control = this.ring!.control;
@@ -272,8 +267,7 @@ export class ReadAhead {
     this.stopThread();
     const hash = createHash('sha256');
     for (const p of this.prefix) hash.update(new Uint8Array(p.buffer, 0, p.length));
-    this.prefix = [];
-    this.kept = 0;
+    this.dropKept();
     this.hash = hash;
     this.mode = 'local';
   }
@@ -300,7 +294,7 @@ export class ReadAhead {
       const n = readSync(this.open.fd, buffer, 0, SLOT_BYTES, position);
       return n === 0 ? undefined : n === SLOT_BYTES ? buffer : buffer.subarray(0, n);
     } catch (e) {
-      throw new TrustError('GT_INPUT', `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check the path`, path);
+      throw cannotRead(path, e);
     }
   }
 
@@ -337,14 +331,13 @@ export class ReadAhead {
   private async filled(index: number, place: number): Promise<void> {
     const control = this.ring!.control;
     for (let seen = Atomics.load(control, WRITTEN); seen <= index && this.mode === 'ring'; seen = Atomics.load(control, WRITTEN)) {
-      this.checkAlive(place);
+      if (this.closed) throw new TrustError('GT_INPUT', 'was being read when its reader was closed; read every input before close()', this.paths[place]);
+      if (this.died && Atomics.load(control, DONE) === 0) {
+        this.breakOrder(); // killed or out of memory, not a read error: read on here, and hash the files again
+        return;
+      }
       await this.waitFor(WRITTEN, seen);
     }
-  }
-
-  /** Throws when the thread ended without finishing or failing in order (killed, out of memory). */
-  private checkAlive(place: number): void {
-    if (this.died && Atomics.load(this.ring!.control, DONE) === 0) throw this.threadError(place, this.died.message);
   }
 
   /**
@@ -354,29 +347,26 @@ export class ReadAhead {
    */
   private async waitFor(index: number, value: number): Promise<void> {
     const wait = waitAsync(this.ring!.control, index, value, ALIVE_CHECK_MS);
-    if (!wait.async) return;
-    let timer: NodeJS.Timeout | undefined;
-    const tick = new Promise((resolve) => { timer = setTimeout(resolve, ALIVE_CHECK_MS); });
-    try {
-      await Promise.race([wait.value, tick]);
-    } finally {
-      clearTimeout(timer);
-    }
+    if (wait.async) await within(wait.value as Promise<string>, ALIVE_CHECK_MS);
   }
 
-  private threadError(place: number, reason?: string): TrustError {
+  private threadError(place: number): TrustError {
     const control = this.ring!.control;
-    const text = reason ?? Buffer.from(this.ring!.message, 0, Atomics.load(control, MESSAGE_LENGTH)).toString('utf8');
-    return new TrustError('GT_INPUT', `cannot be read on the reader thread (${text}); check the path`, this.paths[place] ?? this.paths.join(', '));
+    const text = Buffer.from(this.ring!.message, 0, Atomics.load(control, MESSAGE_LENGTH)).toString('utf8');
+    return cannotRead(this.paths[place] ?? this.paths.join(', '), { code: text }, ' on the reader thread');
   }
 
   /** Read out of order: stop the thread, read here, no digest. */
   private breakOrder(): void {
     this.stopThread();
     this.mode = 'broken';
+    this.dropKept();
+    this.hash = undefined;
+  }
+
+  private dropKept(): void {
     this.prefix = [];
     this.kept = 0;
-    this.hash = undefined;
   }
 
   private stopThread(): void {
@@ -392,6 +382,17 @@ function sizeOf(path: string): number {
   try {
     return statSync(path).size;
   } catch (e) {
-    throw new TrustError('GT_INPUT', `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check the path`, path);
+    throw cannotRead(path, e);
+  }
+}
+
+/** Waits for `promise` or `ms`, whichever comes first; the timer keeps Node's event loop running meanwhile. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const tick = new Promise((resolve) => { timer = setTimeout(resolve, ms); });
+  try {
+    await Promise.race([promise, tick]);
+  } finally {
+    clearTimeout(timer);
   }
 }
