@@ -1,3 +1,4 @@
+import { reboundYoungGeneration } from './heap';
 import { TrustError } from '../errors';
 import { backtest, type BacktestPolicy } from '../gate/backtest';
 import { formatBacktestJson, formatBacktestText } from '../gate/backtest-format';
@@ -58,7 +59,7 @@ export async function backtestCommand(argv: string[], io: Io): Promise<number> {
   const state = readState(file, warnings(io, 'backtest'));
   const files = [...evidence, ...audit.map((a) => a.source.name)];
   const digest = digestFiles(files);
-  digest.catch(() => undefined); // awaited below, or abandoned when reading fails
+  digest.then(reboundYoungGeneration, () => undefined); // awaited below, or abandoned when reading fails; its worker reset V8's flags
   const store = await loadStore({ agent: state.agent, toMs: range.toMs, evidence: evidence.map((f) => fileSource(f)), audit });
   const result = backtest(state, store, policies, { ...range, digests: { evidence: await digest } });
   io.stdout(format === 'json' ? formatBacktestJson(result) : formatBacktestText(result));

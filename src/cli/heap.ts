@@ -37,8 +37,9 @@ export function boundYoungGeneration(): void {
 /**
  * Sets the flag again if `boundYoungGeneration` set it: starting a worker thread puts V8's flags
  * back to their defaults for the whole process (measured on Node 20: the main thread's new space
- * then grew to 32 MiB again), so the CLI calls this once its reader thread runs. A no-op in a
- * process that never bounded its heap, so embedders keep theirs.
+ * then grew to 32 MiB again), so `evaluate` calls this once its reader thread runs, and
+ * `backtest` and `report` once their digest worker is done (the young generation may have grown
+ * a little by then). A no-op in a process that never bounded its heap, so embedders keep theirs.
  */
 export function reboundYoungGeneration(): void {
   if (bounded) setFlagsFromString(YOUNG_GENERATION_FLAG);

@@ -1,3 +1,4 @@
+import { reboundYoungGeneration } from './heap';
 import { statSync } from 'node:fs';
 import { readPolicyFlag } from './policy';
 import { dirname } from 'node:path';
@@ -44,7 +45,7 @@ export async function reportCommand(argv: string[], io: Io): Promise<number> {
   const state = readState(file, warnings(io, 'report'));
   const policy = await readPolicyFlag(values.policy);
   const digest = digestFiles(evidence);
-  digest.catch(() => undefined); // hashed on a worker while the report reads; awaited below
+  digest.then(reboundYoungGeneration, () => undefined); // hashed on a worker while the report reads; awaited below; its worker reset V8's flags
   let replay: ReportInput['backtest'];
   if (values.backtest) {
     const range = backtestRange({ ...values, to: undefined }, now, io);
