@@ -2,20 +2,25 @@ import { TrustError } from '../errors';
 import { EXIT, HelpRequested, processIo, type Command, type Io } from './io';
 import { loadModule } from './load';
 
+/** A subcommand's loader: the module's export `name`, loaded on first use. */
+function command(path: string, name: string): () => Promise<Command> {
+  return async () => (await loadModule<Record<string, Command>>(path))[name]!;
+}
+
 /** Subcommands, loaded on use so `trust-gate status` never pays for the evaluator or analysers. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  'set-phase': { summary: 'set the committed phase by hand (recorded in history)', load: async () => (await loadModule(() => require('./set-phase.js'), () => import('./set-phase.js'))).setPhaseCommand },
-  'set-revision': { summary: 'record a new agent revision (model, prompt, toolset); the policy says what it does to the phase', load: async () => (await loadModule(() => require('./set-revision.js'), () => import('./set-revision.js'))).setRevisionCommand },
-  status: { summary: 'show the committed phase', load: async () => (await loadModule(() => require('./status.js'), () => import('./status.js'))).statusCommand },
-  evaluate: { summary: 'decide promote / hold / demote from evidence and audit logs (--write commits it)', load: async () => (await loadModule(() => require('./evaluate.js'), () => import('./evaluate.js'))).evaluateCommand },
-  history: { summary: 'show the phase changes recorded in the state file', load: async () => (await loadModule(() => require('./history.js'), () => import('./history.js'))).historyCommand },
-  backtest: { summary: 'replay past evidence day by day: when each policy would have promoted, held or demoted', load: async () => (await loadModule(() => require('./backtest.js'), () => import('./backtest.js'))).backtestCommand },
-  access: { summary: 'show what an agent can actually do in a synthesized output', load: async () => (await loadModule(() => require('./access.js'), () => import('./access.js'))).accessCommand },
-  diff: { summary: 'show what an agent gains and loses between two synthesized outputs', load: async () => (await loadModule(() => require('./diff.js'), () => import('./diff.js'))).diffCommand },
-  usage: { summary: 'show which grants an agent used in a window of its audit logs, which it never used, and a narrower definition', load: async () => (await loadModule(() => require('./usage.js'), () => import('./usage.js'))).usageCommand },
-  report: { summary: 'write the trust report: one self-contained HTML page of the agent\'s record', load: async () => (await loadModule(() => require('./report.js'), () => import('./report.js'))).reportCommand },
-  approve: { summary: 'print (or --apply) the command for one single-use operator approval of a phase-3 write', load: async () => (await loadModule(() => require('./approve.js'), () => import('./approve.js'))).approveCommand },
-  approvals: { summary: 'list the approvals ConfigMap\'s entries, stale ones and the command that removes them', load: async () => (await loadModule(() => require('./approvals.js'), () => import('./approvals.js'))).approvalsCommand },
+  'set-phase': { summary: 'set the committed phase by hand (recorded in history)', load: command('./set-phase.js', 'setPhaseCommand') },
+  'set-revision': { summary: 'record a new agent revision (model, prompt, toolset); the policy says what it does to the phase', load: command('./set-revision.js', 'setRevisionCommand') },
+  status: { summary: 'show the committed phase', load: command('./status.js', 'statusCommand') },
+  evaluate: { summary: 'decide promote / hold / demote from evidence and audit logs (--write commits it)', load: command('./evaluate.js', 'evaluateCommand') },
+  history: { summary: 'show the phase changes recorded in the state file', load: command('./history.js', 'historyCommand') },
+  backtest: { summary: 'replay past evidence day by day: when each policy would have promoted, held or demoted', load: command('./backtest.js', 'backtestCommand') },
+  access: { summary: 'show what an agent can actually do in a synthesized output', load: command('./access.js', 'accessCommand') },
+  diff: { summary: 'show what an agent gains and loses between two synthesized outputs', load: command('./diff.js', 'diffCommand') },
+  usage: { summary: 'show which grants an agent used in a window of its audit logs, which it never used, and a narrower definition', load: command('./usage.js', 'usageCommand') },
+  report: { summary: 'write the trust report: one self-contained HTML page of the agent\'s record', load: command('./report.js', 'reportCommand') },
+  approve: { summary: 'print (or --apply) the command for one single-use operator approval of a phase-3 write', load: command('./approve.js', 'approveCommand') },
+  approvals: { summary: 'list the approvals ConfigMap\'s entries, stale ones and the command that removes them', load: command('./approvals.js', 'approvalsCommand') },
 };
 
 /** Registers a subcommand (used by the modules that add commands). */

@@ -12,6 +12,6 @@ export async function readPolicyFlag(file: string | undefined): Promise<GatePoli
   } catch (e) {
     throw new TrustError('GT_INPUT', `cannot read the policy file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check --policy`, file);
   }
-  const { parsePolicy } = await loadModule(() => require('../gate/policy-file.js'), () => import('../gate/policy-file.js')); // yaml and zod load only for a policy file
+  const { parsePolicy } = await loadModule<typeof import('../gate/policy-file.js')>('../gate/policy-file.js'); // yaml and zod load only for a policy file
   return parsePolicy(text, file);
 }
