@@ -117,6 +117,25 @@ describe('trust-gate evaluate', () => {
     rmSync(large);
   });
 
+  it('reads multi-byte characters cut at the reader thread\'s slot boundaries, and names FILE:LINE for a byte that is not UTF-8 past the hand-over', async () => {
+    const s = setup(promotable());
+    const large = join(s.dir, 'accents.jsonl'); // above 16 MiB: read on the thread; 3-byte characters end up across 64 KiB slots
+    const line = JSON.stringify({ ...incident({ id: 'INC-accent' }), note: '€'.repeat(333) }) + '\n';
+    const count = Math.ceil((20 * 1024 * 1024) / Buffer.byteLength(line));
+    writeFileSync(large, line.repeat(count));
+    const ok = await runCli(['evaluate', '--state', s.stateFile, '--evidence', s.evidence, '--evidence', large, '--now', NOW, '--format', 'json']);
+    expect(ok.stderr).toBe('');
+    expect(JSON.parse(ok.stdout).evidenceDigest).toBe(`sha256:${createHash('sha256').update(readFileSync(s.evidence)).update(readFileSync(large)).digest('hex')}`);
+    const bytes = readFileSync(large);
+    const badLine = count - 7; // near the end: long after the thread took over
+    bytes[Buffer.byteLength(line) * (badLine - 1) + 40] = 0xff;
+    writeFileSync(large, bytes);
+    const bad = await runCli(['evaluate', '--state', s.stateFile, '--evidence', large, '--now', NOW]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`${large}:${badLine}: is not valid UTF-8 (byte 0xff)`);
+    rmSync(large);
+  });
+
   it('takes a policy file', async () => {
     const s = setup(incidents(10, { operatorAgreed: true, edits: 'none', outOfScopeRecommendation: false }));
     const policy = join(s.dir, 'gate.yaml');
