@@ -96,7 +96,6 @@ export class ReadAhead {
   /** The main thread's open input: its place and descriptor. */
   private open: { place: number; fd: number } | undefined;
   private reading = false;
-  private completed = 0;
   /** Ring slots taken so far. */
   private taken = 0;
   private ring: Ring | undefined;
@@ -151,7 +150,6 @@ export class ReadAhead {
       }
       whole = true;
       if (this.mode !== 'broken') {
-        this.completed++;
         this.next = place + 1;
         this.position = 0;
       }
@@ -168,7 +166,7 @@ export class ReadAhead {
    */
   async digest(): Promise<string | undefined> {
     if (this.answer !== undefined) return this.answer;
-    if (this.mode === 'broken' || this.completed !== this.paths.length) return undefined;
+    if (this.mode === 'broken' || this.next !== this.paths.length) return undefined; // in order, `next` counts the inputs read whole
     if (this.mode === 'prefix') this.hashKeptHere();
     if (this.mode === 'local') {
       this.answer = `sha256:${this.hash!.digest('hex')}`;
