@@ -10,6 +10,7 @@ import { evaluate, type AuditInput } from '../gate/evaluate';
 import { fileSource } from '../gate/files';
 import { FORMATS, formatDecision } from '../gate/format';
 import { ReadAhead } from '../gate/read-ahead';
+import { aggregateSplit, planSplit, type SplitPlan } from '../gate/split';
 import { policyDigest, type GatePolicy } from '../gate/policy';
 import type { Source } from '../gate/source';
 import { phaseLabel } from '../phase/table';
@@ -45,9 +46,12 @@ function paired(files: string[] | undefined, identity: string | undefined, logFl
   return identity;
 }
 
-/** Progress on stderr: one rewritten line, at most every half second. */
-function progress(io: Io, total: number): { onBytes?: (n: number) => void; done: () => void } {
-  if (!io.stderrIsTty || total < PROGRESS_MIN_BYTES) return { done: () => undefined };
+/**
+ * Progress on stderr: one rewritten line, at most every half second, for inputs of `inputBytes`
+ * of which the main thread reads `total` (all but the first part of a split evaluation).
+ */
+function progress(io: Io, total: number, inputBytes = total): { onBytes?: (n: number) => void; done: () => void } {
+  if (!io.stderrIsTty || inputBytes < PROGRESS_MIN_BYTES) return { done: () => undefined };
   let read = 0;
   let last = 0;
   const mb = (n: number) => (n / 1024 / 1024).toFixed(0);
@@ -103,16 +107,57 @@ export function auditInputs(values: Values, source: (file: string) => Source): A
 }
 
 /**
- * Evaluates the inputs, read (and hashed for the evidence digest) by a `ReadAhead`: on a second
- * thread when they are large. Read out of digest order, the files are hashed again. Fails when an
- * input changed while it was read.
+ * Evaluates the inputs and hashes them for the evidence digest: large plain evidence on two
+ * threads (`decideSplit`), anything else through a `ReadAhead`. Fails when an input changed
+ * while it was read.
  */
 async function decideFromFiles(values: Values, state: StateFile, policy: GatePolicy, now: Date, io: Io): Promise<{ decision: Decision; digests: Digests }> {
   const inputs = inputFiles(values);
   const before = inputs.map(([f, flag]) => fingerprint(f, flag));
+  const plan = planSplit(values.evidence ?? []);
+  const bytes = before.reduce((sum, f) => sum + f.size, 0);
+  const found = plan ? await decideSplit(values, state, policy, now, io, plan, bytes) : await decideAhead(values, inputs, state, policy, now, io, bytes);
+  inputs.forEach(([f, flag], i) => {
+    const after = fingerprint(f, flag);
+    if (after.size !== before[i]!.size || after.mtimeMs !== before[i]!.mtimeMs) {
+      throw new TrustError('GT_INPUT', 'changed while the gate was reading it, so the decision and its digest may not match it; run again once it is complete', f);
+    }
+  });
+  return { decision: found.decision, digests: { evidence: found.evidence, policy: policyDigest(policy) } };
+}
+
+/** Large plain evidence: evaluated on two threads (gate/split.ts); the first part's thread also hashes every input. */
+async function decideSplit(values: Values, state: StateFile, policy: GatePolicy, now: Date, io: Io, plan: SplitPlan, inputBytes: number): Promise<{ decision: Decision; evidence: string }> {
+  const auditFiles = inputFiles(values).slice((values.evidence ?? []).length).map(([f]) => f);
+  const auditBytes = auditFiles.reduce((sum, f) => sum + statSync(f).size, 0);
+  const report = progress(io, secondPartBytes(plan) + auditBytes, inputBytes);
+  const onBytes = report.onBytes;
+  try {
+    const { aggregates, digest } = await aggregateSplit({
+      state, policy, now, evidence: values.evidence ?? [], audit: auditInputs(values, (f) => fileSource(f, onBytes ? { onBytes } : {})),
+      digestAlso: auditFiles, onThread: reboundYoungGeneration, ...(onBytes ? { onBytes } : {}),
+      onFallback: (why) => io.stderr(`trust-gate evaluate: the second thread failed (${why.split('\n')[0]}); read everything on one thread\n`),
+    }, plan);
+    const decision = await evaluate({ state, policy, now, evidence: aggregates });
+    return { decision, evidence: digest ?? (await digestFiles(inputFiles(values).map(([f]) => f))) };
+  } finally {
+    report.done();
+  }
+}
+
+/** The bytes of evidence the main thread reads under `plan`. */
+function secondPartBytes(plan: SplitPlan): number {
+  return statSync(plan.cut.path).size - plan.cut.at + plan.after.reduce((sum, f) => sum + statSync(f).size, 0);
+}
+
+/**
+ * Evidence read on the main thread, with a `ReadAhead` reading (and hashing) on a second thread
+ * when large. Read out of digest order, the files are hashed again.
+ */
+async function decideAhead(values: Values, inputs: [string, string][], state: StateFile, policy: GatePolicy, now: Date, io: Io, inputBytes: number): Promise<{ decision: Decision; evidence: string }> {
   const ahead = new ReadAhead(inputs.map(([f]) => f));
   void ahead.threadRunning().then(reboundYoungGeneration); // starting a thread resets V8's flags, whether or not it then runs
-  const report = progress(io, before.reduce((sum, f) => sum + f.size, 0));
+  const report = progress(io, inputBytes);
   // Each source reads its file's place in the digest order (a file given twice takes its places in turn).
   const places = new Map<string, number[]>();
   inputs.forEach(([f], i) => places.set(f, [...(places.get(f) ?? []), i]));
@@ -129,13 +174,7 @@ async function decideFromFiles(values: Values, state: StateFile, policy: GatePol
     report.done();
     await ahead.close();
   }
-  inputs.forEach(([f, flag], i) => {
-    const after = fingerprint(f, flag);
-    if (after.size !== before[i]!.size || after.mtimeMs !== before[i]!.mtimeMs) {
-      throw new TrustError('GT_INPUT', 'changed while the gate was reading it, so the decision and its digest may not match it; run again once it is complete', f);
-    }
-  });
-  return { decision, digests: { evidence, policy: policyDigest(policy) } };
+  return { decision, evidence };
 }
 
 /**

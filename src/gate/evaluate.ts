@@ -9,7 +9,7 @@ import { readKubernetesAudit } from './audit/kubernetes';
 import type { AuditDenial, AuditReadCounts } from './audit/read';
 import { readVaultAudit } from './audit/vault';
 import { decide, evidenceContext, type Aggregates, type AuditKind, type AuditSummary, type Decision } from './decide';
-import { EvidenceAggregator } from './evidence';
+import { EvidenceAggregator, type EvidenceAggregates, type EvidenceContext } from './evidence';
 import { DEFAULT_POLICY, type GatePolicy } from './policy';
 import { eachLine, type Source } from './source';
 import { ViolationLedger } from './violations';
@@ -58,21 +58,35 @@ export function readAudit(input: AuditInput, agent: string, onDenial: (d: AuditD
  * naming `FILE:LINE` on the first bad record.
  */
 export async function aggregate(input: AggregateInput): Promise<Aggregates> {
-  const policy = input.policy ?? DEFAULT_POLICY;
-  const context = evidenceContext(input.state, policy, input.now, [...(input.identities ?? []), ...auditIdentities(input.audit ?? [])]);
-  const ledger = new ViolationLedger(new Set(input.state.violationsActed ?? []), context.nowMs);
+  const context = aggregationContext(input);
+  const ledger = emptyLedger(input.state, context);
   const aggregator = new EvidenceAggregator(context, ledger);
   for (const source of input.evidence) {
     const name = source.name;
     await eachLine(source, (line, n) => aggregator.line(line, name, n));
   }
+  return withAudit(input, aggregator.result(), ledger);
+}
+
+/** Whose records count under `input`, and until when. */
+export function aggregationContext(input: Omit<AggregateInput, 'evidence'>): EvidenceContext {
+  return evidenceContext(input.state, input.policy ?? DEFAULT_POLICY, input.now, [...(input.identities ?? []), ...auditIdentities(input.audit ?? [])]);
+}
+
+/** A ledger for the state's agent, knowing which violations the state acted on. */
+export function emptyLedger(state: StateFile, context: EvidenceContext): ViolationLedger {
+  return new ViolationLedger(new Set(state.violationsActed ?? []), context.nowMs);
+}
+
+/** Reads the audit logs into `ledger`, after the evidence, and completes the aggregates. */
+export async function withAudit(input: Omit<AggregateInput, 'evidence'>, evidence: EvidenceAggregates, ledger: ViolationLedger): Promise<Aggregates> {
   const audit: AuditSummary[] = [];
   for (const a of input.audit ?? []) {
     const kind: AuditKind = a.kind;
     const counts = await readAudit(a, input.state.agent, (d) => ledger.add(d.identity, d.atMs, kind, d.detail, d.where));
     audit.push({ name: a.source.name, kind, ...counts });
   }
-  return { evidence: aggregator.result(), violations: ledger.summary(), audit };
+  return { evidence, violations: ledger.summary(), audit };
 }
 
 /** Inputs of `evaluate`: evidence as sources to stream, or aggregates computed before. */

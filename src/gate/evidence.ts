@@ -129,7 +129,8 @@ export const IN_PHASE_WINDOW = 32768;
 export const IN_RECENT_WINDOW = 65536;
 /** An incident of the current phase since it began, but of another revision (not counted). */
 export const OTHER_REVISION = 131072;
-const DOMAIN_SHIFT = 262144; // packed = bits + domainIndex * DOMAIN_SHIFT (a small integer for V8)
+/** packed = bits + domainIndex * DOMAIN_SHIFT (a small integer for V8). */
+export const DOMAIN_SHIFT = 262144;
 
 /**
  * The windows an incident counts in under `c` (IN_PHASE_WINDOW, IN_RECENT_WINDOW), or
@@ -421,24 +422,51 @@ export class EvidenceAggregator extends EvidenceReader {
     keep(this.closers, closure, atMs, true);
   }
 
-  /** The aggregates of every line read so far. */
-  result(): EvidenceAggregates {
-    const phase = new OutcomeTally(this.domainNames.length);
-    const recent = new OutcomeTally(this.domainNames.length);
-    for (const packed of this.incidents.values()) {
-      const bits = packed % DOMAIN_SHIFT;
-      const domain = (packed - bits) / DOMAIN_SHIFT;
-      if (bits & IN_PHASE_WINDOW) phase.add(bits, domain);
-      if (bits & IN_RECENT_WINDOW) recent.add(bits, domain);
-    }
+  /** What was read so far, as it is kept (the aggregator goes on using it). */
+  partial(): EvidencePartial {
     return {
-      phaseWindow: phase.counts(this.domainNames),
-      recentWindow: recent.counts(this.domainNames),
-      signers: people(this.signers),
-      closures: people(this.closers),
+      incidents: this.incidents, domains: this.domainNames, signers: this.signers, closers: this.closers,
       counts: { records: this.records, otherAgents: this.otherAgents, future: this.future, duplicates: this.duplicates, otherRevisions: this.otherRevisions },
     };
   }
+
+  /** The aggregates of every line read so far. */
+  result(): EvidenceAggregates {
+    return evidenceAggregates(this.partial());
+  }
+}
+
+/**
+ * What an aggregator keeps: enough to go on from, or to merge with what another aggregator read
+ * after it (split.ts). Structured-clonable, so it can come from another thread.
+ */
+export interface EvidencePartial {
+  /** The latest record of each incident id in a window: outcome and window bits + domain index * DOMAIN_SHIFT. */
+  readonly incidents: ReadonlyMap<string, number>;
+  readonly domains: readonly string[];
+  readonly signers: ReadonlyMap<string, { atMs: number; record: PersonRecord }>;
+  readonly closers: ReadonlyMap<string, { atMs: number; record: InvestigationClosed }>;
+  readonly counts: RecordCounts;
+}
+
+/** The aggregates of a partial. */
+export function evidenceAggregates(partial: EvidencePartial): EvidenceAggregates {
+  const names = partial.domains;
+  const phase = new OutcomeTally(names.length);
+  const recent = new OutcomeTally(names.length);
+  for (const packed of partial.incidents.values()) {
+    const bits = packed % DOMAIN_SHIFT;
+    const domain = (packed - bits) / DOMAIN_SHIFT;
+    if (bits & IN_PHASE_WINDOW) phase.add(bits, domain);
+    if (bits & IN_RECENT_WINDOW) recent.add(bits, domain);
+  }
+  return {
+    phaseWindow: phase.counts(names),
+    recentWindow: recent.counts(names),
+    signers: people(partial.signers),
+    closures: people(partial.closers),
+    counts: partial.counts,
+  };
 }
 
 /** Sums packed outcomes of one window. */

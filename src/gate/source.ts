@@ -137,14 +137,18 @@ export function decodeOrFail(decoder: Utf8Decoder, chunk: Uint8Array | string | 
  * leading byte-order mark is dropped; `\r` before `\n` is left to the caller (JSON.parse treats
  * it as whitespace). Returns the number of lines. Throws GT_INPUT naming `NAME:LINE` for bytes
  * that are not UTF-8 and for a line longer than `MAX_LINE_CHARS`.
+ *
+ * A source that is the rest of a file from a line's start on (see split.ts) passes the lines
+ * before it as `linesBefore`: numbers go on from there (so does the number returned), and no
+ * byte-order mark is dropped.
  */
-export async function eachLine(source: Source, onLine: (line: string, lineNumber: number) => void): Promise<number> {
+export async function eachLine(source: Source, onLine: (line: string, lineNumber: number) => void, linesBefore = 0): Promise<number> {
   const decoder = new Utf8Decoder();
   const name = source.name;
   let parts: string[] = []; // the line cut across chunks, in pieces: joined once, when it ends
   let partial = 0;
-  let lineNumber = 0;
-  let first = true;
+  let lineNumber = linesBefore;
+  let first = linesBefore === 0;
   for await (const chunk of source.chunks) {
     let text = decodeOrFail(decoder, chunk, name, lineNumber + 1);
     if (first && text.length > 0) {

@@ -47,7 +47,9 @@ export function violationDigest(identity: string): string {
   return createHash('sha256').update(identity).digest('hex').slice(0, 32);
 }
 
-type Entry = Violation & { readonly atMs: number };
+/** A violation as the ledger keeps it. */
+export type LedgerEntry = Violation & { readonly atMs: number };
+type Entry = LedgerEntry;
 
 /** Oldest first, ties by digest, so the order never depends on input order. */
 function ordered(entries: readonly Entry[]): Violation[] {
@@ -67,14 +69,29 @@ export class ViolationLedger {
     private readonly nowMs: number,
   ) {}
 
+  private readonly read: Entry[] = [];
+
   /** Records one violation; `identity` says when two records are the same violation. */
   add(identity: string, atMs: number, source: string, detail: string, where: string): void {
     const digest = violationDigest(identity);
-    if (this.seen.has(digest)) return;
-    this.seen.add(digest);
-    const entry = { digest, atMs, at: formatInstant(atMs), source, detail, where };
-    if (atMs > this.nowMs) this.later.push(entry);
-    else if (this.acted.has(digest)) this.actedBefore++;
+    if (!this.seen.has(digest)) this.keep({ digest, atMs, at: formatInstant(atMs), source, detail, where });
+  }
+
+  /** Every distinct violation recorded, in the order first read (to hand on to another ledger). */
+  entries(): readonly LedgerEntry[] {
+    return this.read;
+  }
+
+  /** Records the entries of another ledger as if they were read here now, in their order. */
+  absorb(entries: readonly LedgerEntry[]): void {
+    for (const entry of entries) if (!this.seen.has(entry.digest)) this.keep(entry);
+  }
+
+  private keep(entry: Entry): void {
+    this.seen.add(entry.digest);
+    this.read.push(entry);
+    if (entry.atMs > this.nowMs) this.later.push(entry);
+    else if (this.acted.has(entry.digest)) this.actedBefore++;
     else this.fresh.push(entry);
   }
 
