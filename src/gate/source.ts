@@ -40,9 +40,9 @@ export function lineTooLong(where: string): TrustError {
     'each line must be one JSON record: check that the file is JSON lines, or split the record', where);
 }
 
-/** A byte sequence that is not UTF-8, at `offset` of the bytes a `write` call decoded. */
+/** A byte sequence that is not UTF-8, at `offset` of the bytes a `write` call decoded; `valid` is the text before it. */
 class InvalidUtf8 extends Error {
-  constructor(readonly offset: number, readonly newlinesBefore: number, readonly byte: number | undefined) {
+  constructor(readonly offset: number, readonly newlinesBefore: number, readonly byte: number | undefined, readonly valid = '') {
     super('invalid UTF-8');
   }
 }
@@ -99,7 +99,7 @@ export class Utf8Decoder {
     const whole = cut < bytes.length ? bytes.subarray(0, cut) : bytes;
     if (!isUtf8(whole)) {
       const at = firstInvalid(whole);
-      throw new InvalidUtf8(at, newlines(whole, at), whole[at]);
+      throw new InvalidUtf8(at, newlines(whole, at), whole[at], whole.subarray(0, at).toString('utf8'));
     }
     return whole.toString('utf8');
   }
@@ -125,10 +125,26 @@ export function decodeOrFail(decoder: Utf8Decoder, chunk: Uint8Array | string | 
     return typeof chunk === 'string' ? chunk : decoder.write(chunk);
   } catch (e) {
     if (!(e instanceof InvalidUtf8)) throw e;
-    const byte = e.byte === undefined ? '' : ` (byte 0x${e.byte.toString(16).padStart(2, '0')})`;
-    const what = chunk === undefined ? `ends inside a UTF-8 character${byte}` : `is not valid UTF-8${byte}`;
-    throw new TrustError('GT_INPUT', `${what}; the gate reads UTF-8 only: re-encode the file (e.g. iconv -f latin1 -t utf-8) or find what wrote these bytes`,
-      `${name}:${line + e.newlinesBefore}`);
+    throw utf8Error(e, chunk === undefined, name, line);
+  }
+}
+
+/** The GT_INPUT error for bytes that are not UTF-8, in a chunk that starts in line `line`. */
+function utf8Error(e: InvalidUtf8, atEnd: boolean, name: string, line: number): TrustError {
+  const byte = e.byte === undefined ? '' : ` (byte 0x${e.byte.toString(16).padStart(2, '0')})`;
+  const what = atEnd ? `ends inside a UTF-8 character${byte}` : `is not valid UTF-8${byte}`;
+  return new TrustError('GT_INPUT', `${what}; the gate reads UTF-8 only: re-encode the file (e.g. iconv -f latin1 -t utf-8) or find what wrote these bytes`,
+    `${name}:${line + e.newlinesBefore}`);
+}
+
+/** A chunk's text; for bytes that are not UTF-8, the text before them and the error to throw once its lines are read. */
+function decodeLines(decoder: Utf8Decoder, chunk: Uint8Array | string, name: string, line: number): { text: string; error?: TrustError } {
+  if (typeof chunk === 'string') return { text: chunk };
+  try {
+    return { text: decoder.write(chunk) };
+  } catch (e) {
+    if (!(e instanceof InvalidUtf8)) throw e;
+    return { text: e.valid, error: utf8Error(e, false, name, line) };
   }
 }
 
@@ -150,7 +166,9 @@ export async function eachLine(source: Source, onLine: (line: string, lineNumber
   let lineNumber = linesBefore;
   let first = linesBefore === 0;
   for await (const chunk of source.chunks) {
-    let text = decodeOrFail(decoder, chunk, name, lineNumber + 1);
+    // Lines before a byte that is not UTF-8 are read first: an error in one of them comes first.
+    const decoded = decodeLines(decoder, chunk, name, lineNumber + 1);
+    let text = decoded.text;
     if (first && text.length > 0) {
       first = false;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -173,6 +191,7 @@ export async function eachLine(source: Source, onLine: (line: string, lineNumber
       start = end + 1;
       end = text.indexOf('\n', start);
     }
+    if (decoded.error) throw decoded.error;
     if (start < text.length) {
       partial += text.length - start;
       if (partial > MAX_LINE_CHARS) throw lineTooLong(`${name}:${lineNumber + 1}`);

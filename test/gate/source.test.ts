@@ -24,6 +24,22 @@ describe('eachLine', () => {
     expect(await collect({ name: 'x', chunks: ['\ufeff{"a":1}\r\n'] })).toEqual([['{"a":1}\r', 1]]);
   });
 
+  it('hands on the lines before a byte that is not UTF-8 first, so an error in one of them is the one reported, however the bytes are cut', async () => {
+    const bytes = Buffer.concat([Buffer.from('a\nbad\nc'), Buffer.from([0xff]), Buffer.from('\nd\n')]);
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const seen: string[] = [];
+      const read = eachLine({ name: 'x', chunks: [bytes.subarray(0, cut), bytes.subarray(cut)] }, (line, n) => {
+        if (line === 'bad') throw new Error(`x:${n}: bad line`);
+        seen.push(line);
+      });
+      await expect(read).rejects.toThrow('x:2: bad line');
+      expect(seen).toEqual(['a']);
+    }
+    const lines: string[] = [];
+    await expect(eachLine({ name: 'x', chunks: [bytes] }, (line) => void lines.push(line))).rejects.toThrow('x:3: is not valid UTF-8 (byte 0xff)');
+    expect(lines).toEqual(['a', 'bad']); // not the line holding the byte, nor any after it
+  });
+
   it('reads an async iterable of chunks', async () => {
     async function* gen() { yield 'a\n'; yield 'b'; }
     expect(await collect({ name: 'x', chunks: gen() })).toEqual([['a', 1], ['b', 2]]);

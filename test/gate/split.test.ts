@@ -62,10 +62,12 @@ const recordArb: fc.Arbitrary<Rec> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ type: fc.constant('investigation-closed'), agent: fc.constant(AGENT), at, by: fc.constantFrom('oncall', 'ann'), note: fc.constantFrom('', 'ok') }) },
   { weight: 2, arbitrary: fc.record({ type: fc.constant('scope-violation'), agent: fc.constant(AGENT), at, source: fc.constant('falco'), detail: fc.constantFrom('exec', 'delete') }) },
 );
+/** Written as a line holding the byte 0xff, which is not UTF-8. */
+const INVALID_UTF8 = '<0xff>';
 /** A line as written: a record, now and then a blank line or a broken one. */
 const lineArb = fc.oneof(
   { weight: 40, arbitrary: recordArb.map((r) => JSON.stringify(r)) },
-  { weight: 1, arbitrary: fc.constantFrom('', '   ', '{"type":"incident"}', 'not json', '\ufeff{"type":"incident"}') },
+  { weight: 1, arbitrary: fc.constantFrom('', '   ', '{"type":"incident"}', 'not json', '\ufeff{"type":"incident"}', INVALID_UTF8) },
 );
 const stateArb = fc.record({ phase: fc.constantFrom<Phase>(1, 2, 3), sinceDays: fc.integer({ min: 1, max: 40 }) })
   .map(({ phase, sinceDays }): StateFile => ({ agent: AGENT, phase, since: new Date(NOW_MS - sinceDays * DAY).toISOString() }));
@@ -76,7 +78,8 @@ function write(dir: string, lines: string[], cuts: number[], lastNewline: boolea
   return bounds.slice(1).map((end, i) => {
     const file = join(dir, `e${i}.jsonl`);
     const part = lines.slice(bounds[i], end);
-    writeFileSync(file, part.join('\n') + (part.length > 0 && (lastNewline || i < bounds.length - 2) ? '\n' : ''));
+    const text = part.join('\n') + (part.length > 0 && (lastNewline || i < bounds.length - 2) ? '\n' : '');
+    writeFileSync(file, Buffer.concat(text.split(INVALID_UTF8).flatMap((t, j) => (j === 0 ? [Buffer.from(t)] : [Buffer.from([0x7b, 0xff, 0x7d]), Buffer.from(t)]))));
     return file;
   });
 }
