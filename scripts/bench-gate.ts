@@ -9,12 +9,14 @@
  * are medians and exclude process start-up, and each ratio is the median of the per-round
  * ratios; the ratios of the fastest runs are reported beside them (`fastestRatio`: why). Prints one JSON object and keeps it in .bench/bench-gate.json.
  *
- *   npm run build && npx tsx scripts/bench-gate.ts [--lines 1000000] [--runs 5] [--lib lib] [--flat-lines 10000000] [--flat-runs 3] [--no-flat]
+ *   npm run build && npx tsx scripts/bench-gate.ts [--lines 1000000] [--runs 5] [--lib lib] [--flat-lines 10000000] [--flat-runs 3] [--no-flat] [--no-shuffled]
  *
  * Besides the library evaluator it times the whole CLI in the same process model
  * (`main(['evaluate', ...])`: flag parsing, state file, policy, evaluation, digest, text report),
  * the bare loop and the CLI once more on a file `--flat-lines` long (10x by default: ten times
- * the history, same windows) for the ratio and the peak RSS there (`--flat-runs` interleaved rounds, medians), one 50 MiB evidence line, and
+ * the history, same windows) for the ratio and the peak RSS there (`--flat-runs` interleaved rounds, medians), the bare
+ * loop, the CLI and the library evaluator on the same lines in a random order (`shuffled`: not in time order, so a split
+ * evaluation reads its second part again for the first part's ids), one 50 MiB evidence line, and
  * `trust-gate backtest` over the last year of the evidence with a 1-day step. The CLI and
  * backtest programs set V8's flags as `bin/trust-gate.js` does (src/cli/heap.ts); the bare loop
  * and the library evaluator keep Node's defaults.
@@ -32,7 +34,7 @@
  * (`bareStreamLoop`, and the CLI against it) and a readline loop are reported beside it.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StateFile } from '../src/state/schema';
@@ -249,6 +251,20 @@ function fastestRatio(runs: Run[], base: Run[]): number {
   return Math.round((Math.min(...runs.map((r) => r.ms)) / Math.min(...base.map((r) => r.ms))) * 100) / 100;
 }
 
+/** `file`'s lines in a random order (the same every run): evidence not in time order. */
+function shuffledFor(file: string): string {
+  const out = file.replace(/\.jsonl$/, '-shuffled.jsonl');
+  if (existsSync(out)) return out;
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
+  const rnd = random(7);
+  for (let i = lines.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [lines[i], lines[j]] = [lines[j]!, lines[i]!];
+  }
+  writeFileSync(out, lines.join('\n') + '\n');
+  return out;
+}
+
 function fileFor(lines: number): string {
   mkdirSync(DIR, { recursive: true });
   const file = join(DIR, `evidence-${lines}.jsonl`);
@@ -257,7 +273,7 @@ function fileFor(lines: number): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { lines: { type: 'string' }, runs: { type: 'string' }, lib: { type: 'string' }, 'flat-lines': { type: 'string' }, 'flat-runs': { type: 'string' }, 'no-flat': { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { lines: { type: 'string' }, runs: { type: 'string' }, lib: { type: 'string' }, 'flat-lines': { type: 'string' }, 'flat-runs': { type: 'string' }, 'no-flat': { type: 'boolean' }, 'no-shuffled': { type: 'boolean' } } });
   const lines = Number(values.lines ?? 1_000_000);
   const runs = Number(values.runs ?? 5);
   const flatRuns = Number(values['flat-runs'] ?? 3);
@@ -327,6 +343,19 @@ async function main(): Promise<void> {
       evaluatorRatio: middle(flatRounds.map((r) => r.evaluator.ms / r.bare.ms).sort((a, b) => a - b).map(round2)),
       cliMaxRssMB: cli.maxRssMB, evaluatorMaxRssMB: evaluator.maxRssMB, bareMaxRssMB: bare.maxRssMB,
       rssGrowth: round2(cli.maxRssMB / (report.cli as Run).maxRssMB),
+    };
+  }
+  if (!values['no-shuffled']) {
+    // Not in time order: the first part of a split keeps incidents in a window, so the second part is read again for their ids.
+    const shuffled = shuffledFor(file);
+    const shuffledRounds = Array.from({ length: Math.max(3, Math.ceil(runs / 3)) }, () => ({ bare: measure('bare', shuffled, lib), cli: measure('cli', shuffled, lib), evaluator: measure('evaluator', shuffled, lib) }));
+    const ratios = (pick: (r: (typeof shuffledRounds)[number]) => Run, base: (r: (typeof shuffledRounds)[number]) => Run) =>
+      shuffledRounds.map((r) => pick(r).ms / base(r).ms).sort((a, b) => a - b).map(round2);
+    report.shuffled = {
+      lines, runs: shuffledRounds.length, note: 'the same lines in a random order',
+      bareMs: median(shuffledRounds.map((r) => r.bare)).ms, cliMs: median(shuffledRounds.map((r) => r.cli)).ms, evaluatorMs: median(shuffledRounds.map((r) => r.evaluator)).ms,
+      cliRatios: ratios((r) => r.cli, (r) => r.bare), cliToOneThread: ratios((r) => r.cli, (r) => r.evaluator),
+      cliMaxRssMB: median(shuffledRounds.map((r) => r.cli)).maxRssMB, evaluatorMaxRssMB: median(shuffledRounds.map((r) => r.evaluator)).maxRssMB,
     };
   }
   writeFileSync(join(DIR, 'bench-gate.json'), JSON.stringify(report, null, 2) + '\n');

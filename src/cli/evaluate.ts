@@ -7,7 +7,7 @@ import { digestFiles } from '../gate/digest';
 import type { Digests } from '../gate/apply';
 import type { Decision } from '../gate/decide';
 import { evaluate, type AuditInput } from '../gate/evaluate';
-import { fileSource } from '../gate/files';
+import { changedWhileRead, fileSource } from '../gate/files';
 import { FORMATS, formatDecision } from '../gate/format';
 import { ReadAhead } from '../gate/read-ahead';
 import { aggregateSplit, planSplit, type SplitPlan } from '../gate/split';
@@ -46,12 +46,20 @@ function paired(files: string[] | undefined, identity: string | undefined, logFl
   return identity;
 }
 
+/** Progress on stderr while the inputs are read. */
+interface Progress {
+  readonly onBytes?: (n: number) => void;
+  /** Prints `text` (a line of its own) and counts again from 0 of `total` bytes. */
+  restart(text: string, total: number): void;
+  done(): void;
+}
+
 /**
  * Progress on stderr: one rewritten line, at most every half second, for inputs of `inputBytes`
  * of which the main thread reads `total` (all but the first part of a split evaluation).
  */
-function progress(io: Io, total: number, inputBytes = total): { onBytes?: (n: number) => void; done: () => void } {
-  if (!io.stderrIsTty || inputBytes < PROGRESS_MIN_BYTES) return { done: () => undefined };
+function progress(io: Io, total: number, inputBytes = total): Progress {
+  if (!io.stderrIsTty || inputBytes < PROGRESS_MIN_BYTES) return { restart: (text) => io.stderr(text), done: () => undefined };
   let read = 0;
   let last = 0;
   const mb = (n: number) => (n / 1024 / 1024).toFixed(0);
@@ -62,6 +70,11 @@ function progress(io: Io, total: number, inputBytes = total): { onBytes?: (n: nu
       if (t - last < PROGRESS_EVERY_MS) return;
       last = t;
       io.stderr(`\rtrust-gate evaluate: read ${mb(read)} of ${mb(total)} MiB (${Math.floor((read / total) * 100)}%)`);
+    },
+    restart: (text, bytes) => {
+      io.stderr(`\r\x1b[K${text}`);
+      read = 0;
+      total = bytes;
     },
     done: () => io.stderr('\r\x1b[K'),
   };
@@ -120,7 +133,7 @@ async function decideFromFiles(values: Values, state: StateFile, policy: GatePol
   inputs.forEach(([f, flag], i) => {
     const after = fingerprint(f, flag);
     if (after.size !== before[i]!.size || after.mtimeMs !== before[i]!.mtimeMs) {
-      throw new TrustError('GT_INPUT', 'changed while the gate was reading it, so the decision and its digest may not match it; run again once it is complete', f);
+      throw changedWhileRead(f);
     }
   });
   return { decision: found.decision, digests: { evidence: found.evidence, policy: policyDigest(policy) } };
@@ -136,7 +149,7 @@ async function decideSplit(values: Values, state: StateFile, policy: GatePolicy,
     const { aggregates, digest } = await aggregateSplit({
       state, policy, now, evidence: values.evidence ?? [], audit: auditInputs(values, (f) => fileSource(f, onBytes ? { onBytes } : {})),
       digestAlso: auditFiles, onThread: reboundYoungGeneration, ...(onBytes ? { onBytes } : {}),
-      onFallback: (why) => io.stderr(`trust-gate evaluate: the second thread failed (${why.split('\n')[0]}); read everything on one thread\n`),
+      onFallback: (why) => report.restart(`trust-gate evaluate: the second thread failed (${why.split('\n')[0]}); reading everything on one thread\n`, inputBytes),
     }, plan);
     const decision = await evaluate({ state, policy, now, evidence: aggregates });
     return { decision, evidence: digest ?? (await digestFiles(inputFiles(values).map(([f]) => f))) };

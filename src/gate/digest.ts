@@ -8,9 +8,11 @@
  * Files that change while they are read make the digest meaningless; the CLI checks their size
  * and modification time before and after.
  */
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { TrustError } from '../errors';
+import { readThrough } from './files';
 
 // Synchronous reads into one reused buffer: a stream costs the worker more CPU than the hashing
 // (measured: 160 ms of stream and microtask work besides 110 ms of SHA-256 for 161 MiB), and on a
@@ -37,12 +39,17 @@ try {
 `;
 
 /**
- * Starts hashing `paths` on a worker thread; the promise gives `sha256:<hex>`. Errors are
- * GT_INPUT. Aborting `signal` stops the worker (and rejects).
+ * Starts hashing `paths` on a worker thread (on this one where no thread can start); the promise
+ * gives `sha256:<hex>`. Errors are GT_INPUT. Aborting `signal` stops the worker (and rejects).
  * @example const digest = digestFiles(['evidence.jsonl']); const decision = await evaluate(…); record(await digest);
  */
 export async function digestFiles(paths: readonly string[], signal?: AbortSignal): Promise<string> {
-  const worker = new Worker(WORKER, { eval: true, workerData: paths });
+  let worker: Worker;
+  try {
+    worker = new Worker(WORKER, { eval: true, workerData: paths });
+  } catch {
+    return hashHere(paths); // no threads here (e.g. a permission model without --allow-worker)
+  }
   try {
     const [result] = (await once(worker, 'message', signal ? { signal } : {})) as [{ digest?: string; error?: string }];
     if (result.digest === undefined) throw new TrustError('GT_INPUT', `cannot hash the input files (${result.error}); check the paths`);
@@ -50,4 +57,11 @@ export async function digestFiles(paths: readonly string[], signal?: AbortSignal
   } finally {
     await worker.terminate();
   }
+}
+
+/** `sha256:<hex>` of `paths`, read on this thread. */
+function hashHere(paths: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const path of paths) readThrough(path, 0, undefined, (c) => void hash.update(c));
+  return `sha256:${hash.digest('hex')}`;
 }

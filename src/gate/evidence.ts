@@ -382,6 +382,7 @@ export class EvidenceAggregator extends EvidenceReader {
   private readonly closers = new Map<string, { atMs: number; record: InvestigationClosed }>();
   private duplicates = 0;
   private otherRevisions = 0;
+  private dropped: Set<string> | undefined;
 
   constructor(
     private readonly context: EvidenceContext,
@@ -397,17 +398,23 @@ export class EvidenceAggregator extends EvidenceReader {
     const bits = outcomes | (windows & (IN_PHASE_WINDOW | IN_RECENT_WINDOW));
     if ((bits & (IN_PHASE_WINDOW | IN_RECENT_WINDOW)) === 0) {
       if (this.incidents.size > 0 && this.incidents.delete(id)) this.duplicates++; // size first: old records, read first, skip the hash
+      if (this.dropped !== undefined) this.dropped.add(id);
       return;
     }
+    const size = this.incidents.size;
+    this.incidents.set(id, bits + this.domainOf(domain) * DOMAIN_SHIFT);
+    if (this.incidents.size === size) this.duplicates++;
+  }
+
+  /** The index of `domain` in domainNames, added when new. */
+  private domainOf(domain: string): number {
     let domainIndex = this.domainIndex.get(domain);
     if (domainIndex === undefined) {
       domainIndex = this.domainNames.length;
       this.domainNames.push(domain);
       this.domainIndex.set(domain, domainIndex);
     }
-    const size = this.incidents.size;
-    this.incidents.set(id, bits + domainIndex * DOMAIN_SHIFT);
-    if (this.incidents.size === size) this.duplicates++;
+    return domainIndex;
   }
 
   protected signedOff(person: PersonRecord, atMs: number, transition: Transition, revision: string | undefined): void {
@@ -420,6 +427,35 @@ export class EvidenceAggregator extends EvidenceReader {
 
   protected closedInvestigation(closure: InvestigationClosed, atMs: number): void {
     keep(this.closers, closure, atMs, true);
+  }
+
+  /** From now on also collects the ids of the incident records that count but fall in no window (split.ts): the set it fills. */
+  collectDropped(): ReadonlySet<string> {
+    return (this.dropped ??= new Set());
+  }
+
+  /**
+   * Goes on as if `first` had been read before every line read here (split.ts). `replaced` are
+   * the ids of `first`'s incidents of which a record was read here: that record replaced it (a
+   * duplicate), in a window or not.
+   */
+  readAfter(first: EvidencePartial, replaced: ReadonlySet<string>): void {
+    for (const [id, packed] of first.incidents) {
+      if (replaced.has(id)) continue;
+      const bits = packed % DOMAIN_SHIFT;
+      this.incidents.set(id, bits + this.domainOf(first.domains[(packed - bits) / DOMAIN_SHIFT]!) * DOMAIN_SHIFT);
+    }
+    for (const [key, v] of first.signers) this.signers.set(key, v); // a person's first sign-off
+    for (const [key, v] of first.closers) {
+      const had = this.closers.get(key);
+      if (had === undefined || v.atMs >= had.atMs) this.closers.set(key, v); // the newest closure, the first of equal ones
+    }
+    const c = first.counts;
+    this.records += c.records;
+    this.otherAgents += c.otherAgents;
+    this.future += c.future;
+    this.duplicates += c.duplicates + replaced.size;
+    this.otherRevisions += c.otherRevisions;
   }
 
   /** What was read so far, as it is kept (the aggregator goes on using it). */

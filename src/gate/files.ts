@@ -71,6 +71,11 @@ export function cannotRead(path: string, error: unknown, how = ''): TrustError {
   return new TrustError('GT_INPUT', `cannot be read${how} (${e.code ?? e.message ?? String(error)}); check the path`, path);
 }
 
+/** The error for an input that changed while the gate read it (`why`, when known, is what showed it). */
+export function changedWhileRead(path: string, why?: string): TrustError {
+  return new TrustError('GT_INPUT', `changed while the gate was reading it${why ? ` (${why})` : ''}, so the decision and its digest may not match it; run again once it is complete`, path);
+}
+
 /** Bytes that start with gzip's magic number. */
 function gzipped(chunk: Buffer): boolean {
   return chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b;
@@ -191,4 +196,9 @@ export function fileRangeSource(path: string, from: number, to?: number, onChunk
       },
     },
   };
+}
+
+/** Reads bytes `from` to `to` (the end when undefined) of the plain file `path` through, each chunk to `onChunk` (to hash them). */
+export function readThrough(path: string, from: number, to: number | undefined, onChunk: (chunk: Buffer) => void): void {
+  for (const chunk of fileRangeSource(path, from, to, onChunk).chunks as Iterable<Buffer>) void chunk;
 }

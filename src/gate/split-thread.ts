@@ -1,11 +1,12 @@
 /**
  * The first part of a split evaluation (split.ts), as run on its own thread: the evidence
- * aggregator over the first part's byte ranges, handing back what it kept and its violations.
+ * aggregator over the first part's byte ranges hands back what it kept and its violations, then
+ * the thread reads on through the rest of the inputs to hash them all for the evidence digest.
  */
 import { createHash } from 'node:crypto';
 import { TrustError, type ErrorCode } from '../errors';
 import { EvidenceAggregator, type EvidenceContext, type EvidencePartial } from './evidence';
-import { fileRangeSource } from './files';
+import { fileRangeSource, readThrough } from './files';
 import { eachLine } from './source';
 import { ViolationLedger, type LedgerEntry } from './violations';
 
@@ -25,8 +26,10 @@ export interface FirstPartJob {
   /** The state's `violationsActed`. */
   readonly acted: readonly string[];
   readonly segments: readonly Segment[];
-  /** The input bytes after the first part, to hash after it for the evidence digest (every input, in digest order); none for no digest. */
-  readonly hashAfter?: readonly Segment[];
+  /** The evidence after the first part (the main thread's part), hashed after it. */
+  readonly rest: readonly Segment[];
+  /** The files hashed after the evidence for the digest (the audit logs), in digest order. */
+  readonly digestAlso: readonly string[];
 }
 
 /** A TrustError taken apart, to cross a thread. */
@@ -38,7 +41,7 @@ export interface ErrorParts {
 
 /** What the first part's thread hands back: what it kept, or the first error in it. */
 export type FirstPartResult =
-  | { readonly partial: EvidencePartial; readonly violations: readonly LedgerEntry[]; /** `sha256:<hex>` with `hashAfter`. */ readonly digest?: string }
+  | { readonly partial: EvidencePartial; readonly violations: readonly LedgerEntry[] }
   | { readonly error: ErrorParts };
 
 /** The error as parts; rethrows anything that is not a TrustError. */
@@ -48,24 +51,46 @@ export function errorParts(e: unknown): ErrorParts {
   return { code: e.code, message: e.message.slice(prefix.length), where: e.where };
 }
 
-/** Streams `segments` into `aggregator`, in order; `onChunk` sees each chunk of bytes read. */
-export async function readSegments(segments: readonly Segment[], aggregator: EvidenceAggregator, onChunk?: (chunk: Buffer) => void): Promise<void> {
-  for (const s of segments) {
-    await eachLine(fileRangeSource(s.path, s.from, s.to, onChunk), (line, n) => aggregator.line(line, s.path, n), s.linesBefore);
+/**
+ * Streams `segments` into `aggregator`, in order; `onChunk` sees each chunk of bytes read (before
+ * its lines are read), the index of its segment and the file offset it starts at.
+ */
+export async function readSegments(segments: readonly Segment[], aggregator: EvidenceAggregator, onChunk?: (chunk: Buffer, segment: number, at: number) => void): Promise<void> {
+  for (const [i, s] of segments.entries()) {
+    let at = s.from;
+    const seen = onChunk && ((chunk: Buffer) => {
+      onChunk(chunk, i, at);
+      at += chunk.length;
+    });
+    await eachLine(fileRangeSource(s.path, s.from, s.to, seen), (line, n) => aggregator.line(line, s.path, n), s.linesBefore);
   }
 }
 
-/** Reads the first part, hashing it and then `hashAfter`. */
-export async function readFirstPart(job: FirstPartJob): Promise<FirstPartResult> {
+/**
+ * Reads the first part, hashing it, and hands on what it kept (or its first error, and stops);
+ * then hashes `rest` and `digestAlso`. The digest, `sha256:<hex>` of every input in order.
+ * `onKeeps` is called once, between two chunks, when the part keeps an incident in a window.
+ */
+export async function readFirstPart(job: FirstPartJob, onPart: (result: FirstPartResult) => void, onKeeps?: () => void): Promise<string | undefined> {
   const ledger = new ViolationLedger(new Set(job.acted), job.context.nowMs);
   const aggregator = new EvidenceAggregator(job.context, ledger);
-  const hash = job.hashAfter ? createHash('sha256') : undefined;
-  const update = hash ? (chunk: Buffer) => void hash.update(chunk) : undefined;
+  const hash = createHash('sha256');
+  const update = (chunk: Buffer) => void hash.update(chunk);
+  let keeps = false;
   try {
-    await readSegments(job.segments, aggregator, update);
-    for (const s of job.hashAfter ?? []) for (const chunk of fileRangeSource(s.path, s.from, s.to, update).chunks as Iterable<Buffer>) void chunk;
+    await readSegments(job.segments, aggregator, (chunk) => {
+      update(chunk);
+      if (!keeps && aggregator.partial().incidents.size > 0) {
+        keeps = true;
+        onKeeps?.();
+      }
+    });
   } catch (e) {
-    return { error: errorParts(e) };
+    onPart({ error: errorParts(e) });
+    return undefined;
   }
-  return { partial: aggregator.partial(), violations: ledger.entries(), ...(hash ? { digest: `sha256:${hash.digest('hex')}` } : {}) };
+  onPart({ partial: aggregator.partial(), violations: ledger.entries() });
+  for (const s of job.rest) readThrough(s.path, s.from, s.to, update);
+  for (const path of job.digestAlso) readThrough(path, 0, undefined, update);
+  return `sha256:${hash.digest('hex')}`;
 }

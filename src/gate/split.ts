@@ -9,9 +9,9 @@
  *   `fromBytes` in all: a thread costs about 50 ms to start.
  * - "The last record of an id wins" crosses the cut: an incident the first part kept in a window
  *   is dropped when the second part holds any counted record of its id (and that record counts as
- *   the duplicate it was). When the first part kept none, which is the case for evidence in time
- *   order (the windows are recent, the first part is old), nothing more is read. Otherwise the
- *   main thread reads the second part once more for those ids only.
+ *   the duplicate it was). The thread finds those: after its part it reads on through the second
+ *   part, which it hashes anyway, as records while it still keeps incidents in a window. For
+ *   evidence in time order it keeps none (the windows are recent, the first part is old).
  * - Sign-offs keep each person's first record (the first part's), closures the newest (the first
  *   part's on a tie); violations are recorded first part first, so each one's `where` is its first
  *   record, as when read in order.
@@ -21,17 +21,14 @@
  *   before it while the thread starts.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { TrustError } from '../errors';
 import type { Aggregates } from './decide';
 import { aggregate, aggregationContext, emptyLedger, withAudit, type AggregateInput } from './evaluate';
-import { DOMAIN_SHIFT, EvidenceAggregator, evidenceAggregates, type EvidenceContext, type EvidencePartial } from './evidence';
-import { cannotRead, fileRangeSource, fileSource, isGzipFile } from './files';
-import { parseInstant } from './instant';
-import { eachLine, isBlank } from './source';
-import { readSegments, type FirstPartJob, type FirstPartResult, type Segment } from './split-thread';
+import { EvidenceAggregator, evidenceAggregates } from './evidence';
+import { cannotRead, fileSource, isGzipFile } from './files';
+import { replacedIds } from './id-scan';
+import { readSegments, type Segment } from './split-thread';
+import { onThread, type FirstPartReader } from './split-worker';
 
 /** Options of `planSplit`. */
 export interface SplitOptions {
@@ -126,112 +123,6 @@ function secondPart(plan: SplitPlan): Segment[] {
   return [{ path, from: at, linesBefore }, ...plan.after.map((p) => ({ path: p, from: 0, linesBefore: 0 }))];
 }
 
-/**
- * Merges what one aggregator kept with what another kept reading after it, given the incident
- * ids the second counted a record of (any of them; only the first part's window ids matter).
- */
-export function mergeParts(first: EvidencePartial, second: EvidencePartial, secondIds: ReadonlySet<string>): EvidencePartial {
-  const domains = [...second.domains];
-  const index = new Map(domains.map((d, i) => [d, i]));
-  const incidents = new Map(second.incidents);
-  let replaced = 0;
-  for (const [id, packed] of first.incidents) {
-    if (secondIds.has(id)) {
-      replaced++;
-      continue;
-    }
-    const bits = packed % DOMAIN_SHIFT;
-    const name = first.domains[(packed - bits) / DOMAIN_SHIFT]!;
-    let i = index.get(name);
-    if (i === undefined) {
-      i = domains.push(name) - 1;
-      index.set(name, i);
-    }
-    incidents.set(id, bits + i * DOMAIN_SHIFT);
-  }
-  const signers = new Map(first.signers);
-  for (const [key, v] of second.signers) if (!signers.has(key)) signers.set(key, v);
-  const closers = new Map(first.closers);
-  for (const [key, v] of second.closers) {
-    const had = closers.get(key);
-    if (had === undefined || v.atMs > had.atMs) closers.set(key, v);
-  }
-  const a = first.counts;
-  const b = second.counts;
-  return {
-    incidents, domains, signers, closers,
-    counts: {
-      records: a.records + b.records, otherAgents: a.otherAgents + b.otherAgents, future: a.future + b.future,
-      duplicates: a.duplicates + b.duplicates + replaced, otherRevisions: a.otherRevisions + b.otherRevisions,
-    },
-  };
-}
-
-/** Which of `ids` the checked `segments` hold an incident record of, counted under `context`. */
-async function incidentIdsIn(segments: readonly Segment[], context: EvidenceContext, ids: ReadonlyMap<string, unknown>): Promise<Set<string>> {
-  const found = new Set<string>();
-  for (const s of segments) {
-    await eachLine(fileRangeSource(s.path, s.from, s.to), (line) => {
-      if (line.length === 0 || (line.charCodeAt(0) !== 123 && isBlank(line))) return;
-      const r = JSON.parse(line) as Record<string, unknown>; // read and checked once already
-      if (r.type === 'incident' && r.agent === context.agent && ids.has(r.id as string) && parseInstant(r.at as string) <= context.nowMs) found.add(r.id as string);
-    }, s.linesBefore);
-  }
-  return found;
-}
-
-// The thread's code first says it runs: by then starting it has reset V8's flags (see SplitInput.onThread).
-const THREAD = `
-const { workerData, parentPort } = require('node:worker_threads');
-Atomics.store(workerData.started, 0, 1);
-if (workerData.register) require(workerData.register).register();
-require(workerData.module).readFirstPart(workerData.job).then(
-  (result) => parentPort.postMessage({ result }),
-  (e) => parentPort.postMessage({ failed: String((e && e.stack) || e) }),
-);
-`;
-
-/**
- * Reads the first part of a split somewhere: its result is undefined when that failed (the main
- * thread then reads everything); `started` tells, without waiting, whether a thread runs the code.
- */
-export type FirstPartReader = (job: FirstPartJob) => {
-  readonly result: Promise<FirstPartResult | undefined>;
-  stop(): Promise<unknown>;
-  started?(): boolean;
-};
-
-/** Reads the first part on a thread of its own; its result is undefined (with `onFallback` told why) when the thread fails. */
-function onThread(onFallback: ((why: string) => void) | undefined): FirstPartReader {
-  return (job) => startFirstPart(job, onFallback);
-}
-
-function startFirstPart(job: FirstPartJob, onFallback: ((why: string) => void) | undefined) {
-  const typescript = __filename.endsWith('.ts'); // under the test runner: the thread loads the sources through tsx
-  const started = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(THREAD, {
-    eval: true,
-    resourceLimits: { maxYoungGenerationSizeMb: 3 },
-    workerData: { job, started, module: join(__dirname, `split-thread${typescript ? '.ts' : '.js'}`), register: typescript ? createRequire(__filename).resolve('tsx/cjs/api') : undefined },
-  });
-  let settled = false;
-  const result = new Promise<FirstPartResult | undefined>((resolve) => {
-    const fail = (why: string) => {
-      if (!settled) onFallback?.(why);
-      settled = true;
-      resolve(undefined);
-    };
-    worker.once('message', (m: { result?: FirstPartResult; failed?: string }) => {
-      if (!m.result) return fail(m.failed ?? 'no result');
-      settled = true;
-      resolve(m.result);
-    });
-    worker.once('error', (e) => fail(String(e)));
-    worker.once('exit', (code) => fail(`exited with code ${code}`));
-  });
-  return { result, stop: () => worker.terminate(), started: () => Atomics.load(started, 0) === 1 };
-}
-
 /** Inputs of `aggregateSplit`: those of `aggregate`, with the evidence as file paths. */
 export interface SplitInput extends Omit<AggregateInput, 'evidence'> {
   /** Evidence files, in reading order. */
@@ -267,12 +158,14 @@ export function aggregateSplit(input: SplitInput, plan: SplitPlan): Promise<Spli
   return aggregateParts(input, plan, onThread(input.onFallback));
 }
 
+/** Thrown to stop reading the second part when the thread failed. */
+const THREAD_FAILED = new Error('the second thread failed');
+
 /** `aggregateSplit` with the first part read by `readFirst` (tests read it on the main thread). */
 export async function aggregateParts(input: SplitInput, plan: SplitPlan, readFirst: FirstPartReader): Promise<SplitAggregates> {
   const context = aggregationContext(input);
-  const whole = (path: string): Segment => ({ path, from: 0, linesBefore: 0 });
-  const hashAfter = [{ ...plan.cut, from: plan.cut.at, linesBefore: 0 }, ...plan.after.map(whole), ...(input.digestAlso ?? []).map(whole)];
-  const thread = readFirst({ context, acted: input.state.violationsActed ?? [], segments: plan.first, hashAfter });
+  const rest = [{ path: plan.cut.path, from: plan.cut.at, linesBefore: 0 }, ...plan.after.map((path) => ({ path, from: 0, linesBefore: 0 }))];
+  const thread = readFirst({ context, acted: input.state.violationsActed ?? [], segments: plan.first, rest, digestAlso: input.digestAlso ?? [] });
   const ledger = emptyLedger(input.state, context);
   const aggregator = new EvidenceAggregator(context, ledger);
   // The main thread reads on without yielding to the event loop, so it looks for the thread's start between chunks.
@@ -283,36 +176,39 @@ export async function aggregateParts(input: SplitInput, plan: SplitPlan, readFir
       input.onThread?.();
     }
   };
-  let second: Segment[] = [];
+  // Once the thread's part keeps incidents, this one collects the ids it drops: only the lines before are read again for theirs.
+  let dropped: { ids: ReadonlySet<string>; segment: number; at: number } | undefined;
   let secondError: unknown;
   try {
-    second = secondPart(plan);
-    await readSegments(second, aggregator, (chunk) => {
+    await readSegments(secondPart(plan), aggregator, (chunk, segment, at) => {
       tell();
+      if (thread.failed?.()) throw THREAD_FAILED; // everything is read again on this thread
+      if (dropped === undefined && thread.keeps?.()) dropped = { ids: aggregator.collectDropped(), segment, at };
       input.onBytes?.(chunk.length);
     });
   } catch (e) {
     secondError = e;
   }
-  let first: FirstPartResult | undefined;
   try {
-    first = await thread.result;
+    const first = await thread.part;
+    if (first !== undefined) tell(); // it ran
+    if (first === undefined) { // the thread failed: read everything here
+      await thread.stop();
+      const sequential: AggregateInput = { ...input, evidence: input.evidence.map((f) => fileSource(f, input.onBytes ? { onBytes: input.onBytes } : {})) };
+      return { aggregates: await aggregate(sequential), digest: undefined };
+    }
+    if (secondError === THREAD_FAILED) throw new Error('the second thread said it failed, then handed on its part');
+    if ('error' in first) throw new TrustError(first.error.code, first.error.message, first.error.where); // the first error in input order
+    if (secondError !== undefined) throw secondError;
+    const readAgain = dropped === undefined ? rest : [...rest.slice(0, dropped.segment), { ...rest[dropped.segment]!, to: dropped.at }];
+    const kept = aggregator.partial().incidents;
+    const counted = (id: string) => kept.has(id) || dropped?.ids.has(id) === true;
+    aggregator.readAfter(first.partial, await replacedIds(first.partial.incidents, counted, readAgain, context));
+    const merged = emptyLedger(input.state, context);
+    merged.absorb(first.violations);
+    merged.absorb(ledger.entries());
+    return { aggregates: await withAudit(input, evidenceAggregates(aggregator.partial()), merged), digest: await thread.digest };
   } finally {
     await thread.stop();
   }
-  if (first !== undefined) tell(); // it ran
-  if (first === undefined || (secondError !== undefined && !(secondError instanceof TrustError))) {
-    const sequential: AggregateInput = { ...input, evidence: input.evidence.map((f) => fileSource(f, input.onBytes ? { onBytes: input.onBytes } : {})) };
-    if (first === undefined) return { aggregates: await aggregate(sequential), digest: undefined };
-    throw secondError;
-  }
-  if ('error' in first) throw new TrustError(first.error.code, first.error.message, first.error.where);
-  if (secondError !== undefined) throw secondError;
-  const kept = first.partial;
-  const secondIds = kept.incidents.size === 0 ? new Set<string>() : await incidentIdsIn(second, context, kept.incidents);
-  const merged = emptyLedger(input.state, context);
-  merged.absorb(first.violations);
-  merged.absorb(ledger.entries());
-  return { aggregates: await withAudit(input, evidenceAggregates(mergeParts(kept, aggregator.partial(), secondIds)), merged), digest: first.digest };
 }
-
