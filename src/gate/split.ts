@@ -9,14 +9,19 @@
  *   `fromBytes` in all: a thread costs about 50 ms to start.
  * - "The last record of an id wins" crosses the cut: an incident the first part kept in a window
  *   is dropped when the second part holds any counted record of its id (and that record counts as
- *   the duplicate it was). The thread finds those: after its part it reads on through the second
- *   part, which it hashes anyway, as records while it still keeps incidents in a window. For
- *   evidence in time order it keeps none (the windows are recent, the first part is old).
+ *   the duplicate it was). The main thread knows those in its own window map, and those of which
+ *   it dropped a record once the thread said its part keeps incidents (it collects their ids from
+ *   then on); it reads again only the bytes before that moment, and only the lines that name a
+ *   sought id (id-scan.ts). For evidence in time order the first part keeps none (the windows are
+ *   recent, the first part is old), so nothing is collected or read again.
+ * - The thread hands on its part as soon as it has read it, then hashes the rest of every input.
  * - Sign-offs keep each person's first record (the first part's), closures the newest (the first
  *   part's on a tie); violations are recorded first part first, so each one's `where` is its first
  *   record, as when read in order.
  * - The first error in input order wins: the first part's, else the second's.
- * - A thread that fails to start or dies makes the main thread read everything itself.
+ * - A thread that fails to start or dies before it hands on its part makes the main thread read
+ *   everything itself (at once when it says so; src/gate/split-worker.ts); one that dies while
+ *   hashing leaves the digest to the caller.
  * - Lines of the cut file go on numbering from the cut: the main thread counts the newlines
  *   before it while the thread starts.
  */
