@@ -69,7 +69,7 @@ export async function readSegments(segments: readonly Segment[], aggregator: Evi
 /**
  * Reads the first part, hashing it, and hands on what it kept (or its first error, and stops);
  * then hashes `rest` and `digestAlso`. The digest, `sha256:<hex>` of every input in order.
- * `onKeeps` is called once, between two chunks, when the part keeps an incident in a window.
+ * `onKeeps` is called once, between two chunks or at the end, when the part keeps an incident in a window.
  */
 export async function readFirstPart(job: FirstPartJob, onPart: (result: FirstPartResult) => void, onKeeps?: () => void): Promise<string | undefined> {
   const ledger = new ViolationLedger(new Set(job.acted), job.context.nowMs);
@@ -77,18 +77,22 @@ export async function readFirstPart(job: FirstPartJob, onPart: (result: FirstPar
   const hash = createHash('sha256');
   const update = (chunk: Buffer) => void hash.update(chunk);
   let keeps = false;
+  const tellKeeps = () => {
+    if (!keeps && aggregator.partial().incidents.size > 0) {
+      keeps = true;
+      onKeeps?.();
+    }
+  };
   try {
     await readSegments(job.segments, aggregator, (chunk) => {
       update(chunk);
-      if (!keeps && aggregator.partial().incidents.size > 0) {
-        keeps = true;
-        onKeeps?.();
-      }
+      tellKeeps();
     });
   } catch (e) {
     onPart({ error: errorParts(e) });
     return undefined;
   }
+  tellKeeps(); // kept in the last chunk: the main thread may still be reading
   onPart({ partial: aggregator.partial(), violations: ledger.entries() });
   for (const s of job.rest) readThrough(s.path, s.from, s.to, update);
   for (const path of job.digestAlso) readThrough(path, 0, undefined, update);
