@@ -3,12 +3,13 @@
  * evaluation (split.ts) reads the second part of the evidence once more for the incident ids the
  * first part kept in a window, and a full read would cost as much as reading the part at first.
  *
- * The bytes are searched as they are. A line without a backslash holds no escape, so each of its
- * keys and strings appears as it is, and every `"id"` in it is a string: the line can hold an
- * `"id"` key with a value in `ids` only where `"id"`, optional whitespace, `:`, whitespace and a
- * string of `ids` follow each other. Every line with a backslash, and every `"id"` key followed by
- * anything but a plain string, is handed on as it is (JSON.parse then decides). The lines handed on
- * are a superset of those that name an id, in no particular order, each whole.
+ * The bytes are searched as they are. The key "id" can be written only as `"id"` or with `\u0069`
+ * or `\u0064` in it, so a line without `\u006` holds every `"id"` key as it is, and a line holds
+ * an `"id"` key with a value in `ids` only where `"id"`, optional whitespace, `:`, whitespace and a
+ * string of `ids` follow each other (the string decoded when it has an escape). `"id"` found inside
+ * a longer string only costs a look. Every line with `\u006`, and every `"id"` key followed by
+ * anything but a string, is handed on as it is (JSON.parse then decides). The lines handed on are a
+ * superset of those that name an id, in no particular order, each whole.
  */
 import type { EvidenceContext } from './evidence';
 import { changedWhileRead, fileRangeSource } from './files';
@@ -21,6 +22,8 @@ const BACKSLASH = 92;
 const QUOTE = 34;
 const COLON = 58;
 const ID = Buffer.from('"id"');
+/** How an escaped "i" (\\u0069) or "d" (\\u0064) begins: a line with it may hold the key "id" escaped. */
+const MAY_SPELL_ID = Buffer.from('\\u006');
 /** A line (in bytes) longer than this is not read: the main thread fails on it (MAX_LINE_CHARS characters). */
 const MAX_LINE_BYTES = 4 * MAX_LINE_CHARS;
 
@@ -44,24 +47,47 @@ function scanRegion(region: Buffer, ids: ReadonlyMap<string, unknown>, fileStart
     const line = region.toString('utf8', start, end);
     return start === 0 && fileStart && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
   };
-  let escaped: Set<number> | undefined; // the starts of the lines with a backslash
-  for (let b = region.indexOf(BACKSLASH); b !== -1 && ids.size > 0;) {
+  let whole: Set<number> | undefined; // the starts of the lines handed on for a \u006
+  for (let b = region.indexOf(MAY_SPELL_ID); b !== -1 && ids.size > 0;) {
     const [start, end] = lineAt(region, b);
-    (escaped ??= new Set()).add(start);
+    (whole ??= new Set()).add(start);
     onLine(text(start, end));
-    b = end >= region.length ? -1 : region.indexOf(BACKSLASH, end);
+    b = end >= region.length ? -1 : region.indexOf(MAY_SPELL_ID, end);
   }
+  const escapes = region.indexOf(BACKSLASH) !== -1;
   for (let i = region.indexOf(ID); i !== -1 && ids.size > 0; i = region.indexOf(ID, i)) {
     let j = i + ID.length;
     i = j;
     while (isSpace(region[j])) j++;
-    if (region[j] !== COLON) continue; // the value "id", not the key
+    if (region[j] !== COLON) continue; // the value "id", or "id" inside a string
     do j++; while (isSpace(region[j]));
-    const close = region[j] === QUOTE ? region.indexOf(QUOTE, j + 1) : -1;
-    if (close !== -1 && !ids.has(region.toString('utf8', j + 1, close))) continue;
+    const value = region[j] === QUOTE ? stringAt(region, j, escapes) : undefined;
+    if (value !== undefined && !ids.has(value)) continue;
     const [start, end] = lineAt(region, j);
     i = end; // the next line
-    if (!escaped?.has(start)) onLine(text(start, end)); // else handed on above
+    if (!whole?.has(start)) onLine(text(start, end)); // else handed on above
+  }
+}
+
+/** The string whose opening quote is at `at`, or undefined when it does not end in its line or cannot be decoded. */
+function stringAt(region: Buffer, at: number, escapes: boolean): string | undefined {
+  let close = region.indexOf(QUOTE, at + 1);
+  let escaped = false;
+  if (escapes) {
+    for (; close !== -1; close = region.indexOf(QUOTE, close + 1)) {
+      let k = close - 1;
+      while (region[k] === BACKSLASH) k--;
+      if ((close - 1 - k) % 2 === 0) break; // not itself escaped
+    }
+    for (let k = at + 1; k < close; k++) if (region[k] === BACKSLASH) escaped = true;
+  }
+  const lineEnd = region.indexOf(NEWLINE, at);
+  if (close === -1 || (lineEnd !== -1 && close > lineEnd)) return undefined;
+  if (!escaped) return region.toString('utf8', at + 1, close);
+  try {
+    return JSON.parse(region.toString('utf8', at, close + 1)) as string;
+  } catch {
+    return undefined;
   }
 }
 

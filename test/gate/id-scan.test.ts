@@ -71,7 +71,7 @@ describe('linesNaming', () => {
     ), { numRuns: 500 });
   });
 
-  it('hands on no line that names none of the ids when nothing is escaped, and stops once the ids are gone', async () => {
+  it('hands on no line that names none of the ids, escaped or not, and stops once the ids are gone', async () => {
     const lines = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ type: 'incident', id: `INC-${i}`, note: 'id', at: '2026-11-01T00:00:00Z' }));
     const bytes = Buffer.from(lines.join('\n'));
     const handed: string[] = [];
@@ -81,6 +81,11 @@ describe('linesNaming', () => {
     const next: string[] = [];
     await linesNaming(chunked(Buffer.from(idFirst.join('\n')), []), new Map([['INC-7', 1], ['INC-8', 1], ['INC-9', 1]]), WHOLE, (line) => next.push(line));
     expect(next).toEqual(idFirst); // one line after another
+    const escapedLines = ['{"id":"INC-\\u00e9","note":"a\\nb"}', '{"note":"\\"id\\":\\"INC-2\\"","id":"INC-1"}', '{"id":"a\\"b","note":"\\u00e9"}', '{"\\u0069d":"INC-3"}'];
+    expect(escapedLines.map((l) => JSON.parse(l).id)).toEqual(['INC-é', 'INC-1', 'a"b', 'INC-3']);
+    const named: string[] = [];
+    await linesNaming(chunked(Buffer.from(escapedLines.join('\n')), []), new Map([['INC-é', 1], ['a"b', 1]]), WHOLE, (line) => named.push(line));
+    expect(named.sort()).toEqual([escapedLines[0], escapedLines[2], escapedLines[3]].sort()); // escapes decoded; a key that may spell "id" escaped is handed on unread
     const cut: string[] = [];
     await linesNaming(chunked(Buffer.from(idFirst.join('\n')).subarray(0, -3), [40]), new Map([['INC-9', 1]]), { atFileStart: false, cutLast: true }, (line) => cut.push(line));
     expect(cut).toEqual([]); // the line the source ends inside is left out
